@@ -1,0 +1,123 @@
+"""The records a project is made of: findings, themes, open questions and the project settings.
+
+These pydantic models are the single definition of each record: the loader validates with
+them and the editor's JSON Schema is generated from them.
+"""
+
+from __future__ import annotations
+
+import datetime
+from enum import Enum
+from typing import Annotated, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+OneLine = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, pattern=r"^[^\n]+$")]
+
+
+class PublicBody(str, Enum):
+    """Kinds of public body a finding can concern."""
+
+    local_authorities = "local-authorities"
+    housing_associations = "housing-associations"
+    education = "education"
+    health = "health"
+    police = "police"
+
+    @property
+    def label(self) -> str:
+        return PUBLIC_BODY_LABELS[self]
+
+
+PUBLIC_BODY_LABELS = {
+    PublicBody.local_authorities: "Local authorities and councils",
+    PublicBody.housing_associations: "Housing associations",
+    PublicBody.education: "Schools, colleges and universities",
+    PublicBody.health: "Health agencies",
+    PublicBody.police: "Police",
+}
+
+
+class EvidenceKind(str, Enum):
+    """The kind of evidence a finding rests on."""
+
+    survey = "survey"
+    qualitative = "qualitative"
+    evaluation = "evaluation"
+    internal_data = "internal-data"
+    literature = "literature"
+
+    @property
+    def label(self) -> str:
+        return EVIDENCE_LABELS[self]
+
+
+EVIDENCE_LABELS = {
+    EvidenceKind.survey: "Survey",
+    EvidenceKind.qualitative: "Qualitative research",
+    EvidenceKind.evaluation: "Programme evaluation",
+    EvidenceKind.internal_data: "Internal data",
+    EvidenceKind.literature: "Literature",
+}
+
+
+class Record(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Citation(Record):
+    """A source behind a finding: a BibTeX key, optionally with a locator such as ``p. 12``."""
+
+    key: Text
+    locator: Text | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_key(cls, value: object) -> object:
+        return {"key": value} if isinstance(value, str) else value
+
+
+class Statistic(Record):
+    """A figure stated by a finding, e.g. 86 per cent of partnership members."""
+
+    value: Union[int, float]
+    unit: Text = Field(description="What the value counts, e.g. 'per cent' or 'partnerships'.")
+    measure: Text = Field(description="What is measured, in words.")
+    source: Text = Field(description="The BibTeX key of the source the figure comes from.")
+
+
+class Finding(Record):
+    """One claim with the evidence behind it; the file name (without .yml) is its id."""
+
+    title: OneLine = Field(description="The claim, in one sentence.")
+    theme: Id = Field(description="The id of the theme the finding belongs to.")
+    summary: Text = Field(description="Markdown; may cite inline with [@key].")
+    citations: list[Citation] = Field(
+        min_length=1, description="BibTeX keys, or mappings {key, locator}, backing the claim."
+    )
+    evidence: EvidenceKind | None = None
+    public_bodies: list[PublicBody] = []
+    statistics: list[Statistic] = []
+    tags: list[Id] = []
+    related: list[Id] = Field(default=[], description="Ids of related findings.")
+    status: Literal["draft", "published"] = "published"
+    added: datetime.date | None = Field(default=None, description="When the finding was added.")
+
+
+class Theme(Record):
+    id: Id
+    title: Text
+    description: Text
+
+
+class Question(Record):
+    """An open question the research team wants answered, with what it follows from."""
+
+    id: Id
+    question: Text
+    sub_questions: list[Text] = []
+    themes: list[Id] = []
+    findings: list[Id] = []

@@ -1,0 +1,124 @@
+"""Load stage: read YAML record files safely, keeping the line of every key and item.
+
+Only plain YAML is accepted: no Python tags (the safe loader refuses them), no anchors or
+aliases (so an alias bomb fails at once), no key repeated in a mapping, and files over
+``MAX_BYTES`` are refused unread.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+try:
+    from yaml import CSafeLoader as SafeLoader
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    from yaml import SafeLoader  # type: ignore[assignment]
+
+from .problems import Problem
+
+MAX_BYTES = 1_000_000
+
+Location = tuple[Any, ...]
+
+
+@dataclass
+class YamlDocument:
+    """A parsed file: its data and the (line, column) of each key path, 1-based."""
+
+    path: str
+    data: Any
+    positions: dict[Location, tuple[int, int]] = field(default_factory=dict)
+
+    def position(self, location: Location) -> tuple[int, int]:
+        """The position of the deepest known part of ``location`` (the file start if none)."""
+        for end in range(len(location), -1, -1):
+            if location[:end] in self.positions:
+                return self.positions[location[:end]]
+        return (1, 1)
+
+    def problem(self, location: Location, message: str, severity: str = "error") -> Problem:
+        line, column = self.position(location)
+        return Problem(self.path, line, column, message, severity)
+
+
+def read_yaml(path: Path, display: str) -> tuple[YamlDocument | None, list[Problem]]:
+    """Parse one YAML file; ``display`` is the path shown in messages."""
+    size = path.stat().st_size
+    if size > MAX_BYTES:
+        return None, [Problem(display, 1, 1, f"file is {size:,} bytes; a record file may be at most {MAX_BYTES:,}")]
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        return None, [Problem(display, line, 1, "file is not UTF-8 text; save it with UTF-8 encoding")]
+    if not text.strip():
+        return None, [Problem(display, 1, 1, "file is empty")]
+    loader = SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        positions: dict[Location, tuple[int, int]] = {}
+        problems = _check_nodes(node, display, positions)
+        if problems:
+            return None, problems
+        data = loader.construct_document(node)
+    except yaml.MarkedYAMLError as error:
+        unclosed = error.context_mark is not None and "end of stream" in (error.problem or "")
+        mark = error.context_mark if unclosed else (error.problem_mark or error.context_mark)
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        return None, [Problem(display, line, column, _yaml_message(error, text, line))]
+    except yaml.YAMLError as error:
+        return None, [Problem(display, 1, 1, f"not valid YAML: {error}")]
+    finally:
+        loader.dispose()
+    return YamlDocument(display, data, positions), []
+
+
+def _yaml_message(error: yaml.MarkedYAMLError, text: str, line: int) -> str:
+    lines = text.splitlines()
+    source_line = lines[line - 1] if 0 < line <= len(lines) else ""
+    if "\t" in source_line[: len(source_line) - len(source_line.lstrip())]:
+        return "this line is indented with a tab; indent with spaces"
+    if "end of stream" in (error.problem or "") and "quoted scalar" in (error.context or ""):
+        return "this quoted value is never closed; add the closing quote"
+    if "could not determine a constructor for the tag" in (error.problem or ""):
+        return f"not allowed: {error.problem}; records hold plain values only"
+    return "not valid YAML: " + " ".join(filter(None, [error.context, error.problem]))
+
+
+def _check_nodes(root: yaml.Node, display: str, positions: dict) -> list[Problem]:
+    """Record each key's position; refuse aliases and repeated keys. Iterative, visits each node once."""
+    problems: list[Problem] = []
+    seen: set[int] = set()
+    stack: list[tuple[yaml.Node, Location]] = [(root, ())]
+    while stack:
+        node, location = stack.pop()
+        mark = node.start_mark
+        if id(node) in seen:
+            problems.append(Problem(display, mark.line + 1, mark.column + 1,
+                                    "this value is anchored (&name) and reused by an alias (*name); "
+                                    "anchors and aliases are not allowed, write each value out"))
+            break
+        seen.add(id(node))
+        children: list[tuple[yaml.Node, Location]] = []
+        if isinstance(node, yaml.MappingNode):
+            keys: dict[Any, int] = {}
+            for key_node, value_node in node.value:
+                key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+                key_line = key_node.start_mark.line + 1
+                if key in keys:
+                    problems.append(Problem(display, key_line, key_node.start_mark.column + 1,
+                                            f"'{key}' is given twice (first on line {keys[key]}); keep one"))
+                keys.setdefault(key, key_line)
+                positions[location + (key,)] = (key_line, key_node.start_mark.column + 1)
+                children.append((value_node, location + (key,)))
+        elif isinstance(node, yaml.SequenceNode):
+            for index, item in enumerate(node.value):
+                positions[location + (index,)] = (item.start_mark.line + 1, item.start_mark.column + 1)
+                children.append((item, location + (index,)))
+        stack.extend(reversed(children))  # visit in document order
+    return problems

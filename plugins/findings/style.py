@@ -1,0 +1,161 @@
+"""Resolve stage, part two: the organisation's house style for citations and references.
+
+Labels read as the organisation prints them: ``(McCabe et al, 2019)``, two authors joined by
+"and", a corporate author kept whole, and works with the same label and year told apart by a
+letter (2020a, 2020b) computed once over the whole bibliography. A ``yearlabel`` field on an
+entry pins a label the organisation has already published. References follow the paper's
+Harvard style: ``McCabe, A., Wilson, M. and Macmillan, R. (2019). Title. Place: Publisher.``
+"""
+
+from __future__ import annotations
+
+import string
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Iterable
+
+from markupsafe import Markup
+
+from .bibliography import Person, Reference
+
+# Characters HTML or Markdown would read as syntax, written as entities so text stays text.
+_INERT = {ord(c): f"&#{ord(c)};" for c in "&<>\"'*_`[]\\#|~^"}
+
+
+@dataclass(frozen=True)
+class Label:
+    authors: str
+    year: str
+
+    @property
+    def parenthetical(self) -> str:
+        return f"{self.authors}, {self.year}"
+
+    @property
+    def narrative(self) -> str:
+        return f"{self.authors} ({self.year})"
+
+
+def author_label(reference: Reference) -> str:
+    people = reference.creators
+    if not people:
+        return reference.get("title") or reference.key
+    if len(people) == 1 and not reference.et_al:
+        return people[0].surname
+    if len(people) == 2 and not reference.et_al:
+        return f"{people[0].surname} and {people[1].surname}"
+    return f"{people[0].surname} et al"
+
+
+def assign_labels(references: Iterable[Reference]) -> dict[str, Label]:
+    """Labels for the whole bibliography: letters only where a label and year repeat."""
+    groups: dict[tuple[str, str], list[Reference]] = defaultdict(list)
+    for reference in references:
+        groups[(author_label(reference), reference.year)].append(reference)
+    labels = {}
+    for (authors, year), group in groups.items():
+        pinned = {r.key: r.get("yearlabel") for r in group if r.get("yearlabel")}
+        if len(group) == 1:
+            labels[group[0].key] = Label(authors, pinned.get(group[0].key, year))
+            continue
+        taken = set(pinned.values())
+        letters = (year + letter for letter in string.ascii_lowercase if year + letter not in taken)
+        for reference in sorted(group, key=lambda r: (r.get("title").lower(), r.key)):
+            labels[reference.key] = Label(authors, pinned.get(reference.key) or next(letters))
+    return labels
+
+
+def sort_key(reference: Reference, label: Label) -> tuple:
+    """Reference-list order: first author's name, then year label, then title."""
+    first = reference.creators[0] if reference.creators else None
+    name = (first.family, first.von, first.given) if first else (reference.get("title"), "", "")
+    return (tuple(part.lower() for part in name), label.authors.lower(), label.year, reference.get("title").lower())
+
+
+def text(value: str) -> Markup:
+    """Escape record or bibliography text for a Markdown page: HTML and Markdown syntax both inert."""
+    return Markup(value.translate(_INERT))
+
+
+def _name(person: Person) -> str:
+    if person.corporate or not person.given:
+        return person.surname
+    name = f"{person.surname}, {person.initials}"
+    return f"{name}, {person.suffix}" if person.suffix else name
+
+
+def names(people: tuple[Person, ...], et_al: bool = False) -> str:
+    """'McCabe, A., Wilson, M. and Macmillan, R.'; 'Local Trust'; 'Smith, J. et al.'"""
+    written = [_name(p) for p in people]
+    if et_al:
+        return ", ".join(written) + " et al."
+    if len(written) <= 1:
+        return "".join(written)
+    return ", ".join(written[:-1]) + " and " + written[-1]
+
+
+def _sentence(value: str) -> str:
+    return value if value.endswith((".", "?", "!")) else value + "."
+
+
+def format_reference(reference: Reference, label: Label) -> Markup:
+    """The full reference in the house Harvard style, as HTML safe to place in Markdown."""
+    get = reference.get
+    parts: list[Markup] = []
+    if reference.authors:
+        parts.append(text(names(reference.authors, reference.et_al)))
+    elif reference.editors:
+        parts.append(text(names(reference.editors, reference.et_al) + (" (eds)" if len(reference.editors) > 1 else " (ed.)")))
+    head = Markup(" ").join(parts)
+    head = (head + " " if head else Markup("")) + text(f"({label.year}).")
+
+    kind = reference.type
+    title = get("title")
+    container = get("journal") or get("booktitle")
+    place_publisher = ": ".join(filter(None, [get("address"), get("publisher") or get("institution")
+                                              or get("organization") or get("school")]))
+    pages = get("pages")
+    body: list[Markup] = []
+    if kind == "article":
+        body.append(text(_sentence(title)))
+        volume = get("volume") + (f"({get('number')})" if get("number") else "")
+        bits = [Markup("<em>%s</em>") % text(container)] if container else []
+        bits += [text(volume)] if volume else []
+        bits += [text(f"pp. {pages}")] if pages else []
+        if bits:
+            body.append(Markup(", ").join(bits) + ".")
+    elif kind in ("incollection", "inbook", "inproceedings", "conference"):
+        body.append(text(_sentence(title)))
+        editors = names(reference.editors) + (" (eds)" if len(reference.editors) > 1 else " (ed.)") if reference.editors and reference.authors else ""
+        inside = Markup("In: ") + (text(editors) + " " if editors else "") + (Markup("<em>%s</em>") % text(container))
+        body.append(inside + ".")
+        tail = ", ".join(filter(None, [place_publisher, f"pp. {pages}" if pages else ""]))
+        if tail:
+            body.append(text(_sentence(tail)))
+    else:
+        emphasised = kind not in ("unpublished",)
+        title_html = Markup("<em>%s</em>") % text(title) if emphasised else text(title)
+        detail = " ".join(filter(None, [get("type") or _thesis_type(kind), get("number")]))
+        if detail:
+            title_html += " " + text(f"({detail})")
+        body.append(title_html + ("" if title.endswith((".", "?", "!")) and not detail else "."))
+        if get("edition"):
+            body.append(text(f"{get('edition')} edn."))
+        if get("howpublished"):
+            body.append(text(_sentence(get("howpublished"))))
+        if place_publisher or get("note"):
+            note = f" ({get('note')})" if get("note") and kind == "unpublished" else ""
+            body.append(text(place_publisher + note) + ".")
+        if kind not in ("unpublished",) and get("note"):
+            body.append(text(_sentence(get("note"))))
+    if get("doi"):
+        doi = get("doi").removeprefix("https://doi.org/")
+        body.append(Markup('doi: <a href="https://doi.org/%s">%s</a>.') % (doi, text(doi)))
+    elif get("url"):
+        accessed = f" (Accessed: {get('urldate')})" if get("urldate") else ""
+        body.append(Markup('Available at: <a href="%s">%s</a>%s.') % (get("url"), text(get("url")), text(accessed)))
+    return head + " " + Markup(" ").join(body)
+
+
+def _thesis_type(kind: str) -> str:
+    return {"phdthesis": "PhD thesis", "mastersthesis": "Master's thesis"}.get(kind, "")
