@@ -121,3 +121,12 @@ class Question(Record):
     sub_questions: list[Text] = []
     themes: list[Id] = []
     findings: list[Id] = []
+
+
+class Settings(Record):
+    """Where a project's records live (paths relative to the project root) and its themes."""
+
+    findings: str = "findings"
+    bibliography: str = "bibliography.bib"
+    questions: str = "questions.yml"
+    themes: list[Theme] = Field(min_length=1)

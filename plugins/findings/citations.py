@@ -1,0 +1,123 @@
+"""Inline citations in Markdown, in pandoc's syntax, turned into links in the house style.
+
+``[@key]``, ``[@a; @b]``, ``[@key, p. 12]``, ``[see @key, pp. 3-5]``, ``[-@key]`` (year only)
+and narrative ``@key`` (only for known keys, so a handle like @someone stays text). Code
+(fenced and inline), URLs and e-mail addresses are left alone.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass
+from typing import Callable, Iterator
+
+from .style import Label, text
+
+KEY = r"[\w](?:[\w:.#$%&+?<>~/-]*[\w])?"
+_ITEM = re.compile(rf"^\s*(?P<prefix>[^@]*?)\s*(?P<suppress>-?)@(?P<key>{KEY})\s*(?:,\s*(?P<locator>.*?))?\s*$", re.S)
+_BRACKETS = re.compile(r"\[(?P<body>[^\[\]]*@[^\[\]]*)\](?![(\[:])")
+_NARRATIVE = re.compile(rf"(?<![\w@/.+\[-])@(?P<key>{KEY})")
+_PROTECTED = re.compile(
+    r"^[ \t]*(?P<fence>`{3,}|~{3,})[^\n]*\n.*?(?:^[ \t]*(?P=fence)[ \t]*$|\Z)"  # fenced code
+    r"|(?P<ticks>`+)[^`].*?(?P=ticks)"  # inline code
+    r"|<[a-zA-Z][^>\s]*>"  # autolinks and HTML tags
+    r"|https?://[^\s)\]>]+"  # bare URLs
+    r"|\]\([^)]*\)",  # link targets
+    re.M | re.S,
+)
+
+
+@dataclass(frozen=True)
+class Cite:
+    key: str
+    line: int
+    prefix: str = ""
+    locator: str = ""
+    suppress_author: bool = False
+    narrative: bool = False
+
+
+@dataclass(frozen=True)
+class _Match:
+    start: int
+    end: int
+    cites: tuple[Cite, ...]
+
+
+def _unprotected(markdown: str) -> Iterator[tuple[int, int]]:
+    position = 0
+    for match in _PROTECTED.finditer(markdown):
+        yield position, match.start()
+        position = match.end()
+    yield position, len(markdown)
+
+
+def _matches(markdown: str, known: Callable[[str], bool]) -> Iterator[_Match]:
+    """Every citation outside code and URLs, in order; bracketed ones whatever their key."""
+    for start, end in _unprotected(markdown):
+        segment = markdown[start:end]
+        taken: list[tuple[int, int]] = []
+        found: list[_Match] = []
+        for bracket in _BRACKETS.finditer(segment):
+            items = [_ITEM.match(part) for part in bracket["body"].split(";")]
+            if not all(items):
+                continue
+            line = markdown.count("\n", 0, start + bracket.start()) + 1
+            cites = tuple(Cite(m["key"], line, m["prefix"], m["locator"] or "", bool(m["suppress"])) for m in items)
+            found.append(_Match(start + bracket.start(), start + bracket.end(), cites))
+            taken.append(bracket.span())
+        for narrative in _NARRATIVE.finditer(segment):
+            inside = any(a <= narrative.start() < b for a, b in taken)
+            if not inside and known(narrative["key"]):
+                line = markdown.count("\n", 0, start + narrative.start()) + 1
+                found.append(_Match(start + narrative.start(), start + narrative.end(),
+                                    (Cite(narrative["key"], line, narrative=True),)))
+        yield from sorted(found, key=lambda m: m.start)
+
+
+def find_citations(markdown: str, known: Callable[[str], bool]) -> list[Cite]:
+    """The citations a Markdown text makes (``known`` says which narrative @words are keys)."""
+    return [cite for match in _matches(markdown, known) for cite in match.cites]
+
+
+class CitationLinker:
+    """Writes citations as Markdown links to the reference list, with the reference as tooltip."""
+
+    def __init__(self, labels: dict[str, Label], tooltips: dict[str, str], target: str = "bibliography.md"):
+        self.labels = labels
+        self.tooltips = tooltips
+        self.target = target
+
+    def link(self, markdown: str, page: str) -> str:
+        """``markdown`` with every known citation linked; ``page`` is its path in the docs folder."""
+        base = posixpath.relpath(self.target, posixpath.dirname(page) or ".")
+        out, position = [], 0
+        for match in _matches(markdown, self.labels.__contains__):
+            if not all(c.key in self.labels for c in match.cites):
+                continue  # validation reports unknown keys before any page is built
+            out.append(markdown[position:match.start])
+            out.append(self._render(match.cites, base))
+            position = match.end
+        out.append(markdown[position:])
+        return "".join(out)
+
+    def _anchor(self, key: str, words: str, base: str) -> str:
+        tooltip = self.tooltips.get(key, "").replace('"', "\u201d")
+        return f'[{text(words)}]({base}#{key} "{tooltip}")'
+
+    def _render(self, cites: tuple[Cite, ...], base: str) -> str:
+        if cites[0].narrative:
+            label = self.labels[cites[0].key]
+            return self._anchor(cites[0].key, label.narrative, base)
+        items = []
+        for cite in cites:
+            label = self.labels[cite.key]
+            words = label.year if cite.suppress_author else label.parenthetical
+            item = self._anchor(cite.key, words, base)
+            if cite.prefix:
+                item = f"{text(cite.prefix)} {item}"
+            if cite.locator:
+                item += f", {text(cite.locator)}"
+            items.append(item)
+        return "(" + "; ".join(items) + ")"

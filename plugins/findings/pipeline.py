@@ -1,0 +1,101 @@
+"""Run the core stages in order: load → validate → resolve citations, giving a KnowledgeBase
+that the render and export stages (and the MkDocs plugin) read from."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .bibliography import Reference, read_bibliography
+from .citations import CitationLinker, find_citations
+from .models import Question, Settings, Theme
+from .problems import FindingsError, Problem, did_you_mean
+from .style import Label, assign_labels, format_reference, sort_key
+from .validate import FindingRecord, check_references, load_findings, load_questions
+
+
+@dataclass
+class KnowledgeBase:
+    themes: list[Theme]
+    findings: list[FindingRecord]
+    references: dict[str, Reference]
+    labels: dict[str, Label]
+    questions: list[Question]
+    warnings: list[Problem] = field(default_factory=list)
+    cited_by: dict[str, list[FindingRecord]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.finding_by_id = {r.id: r for r in self.findings}
+        self.theme_by_id = {t.id: t for t in self.themes}
+        self.by_theme: dict[str, list[FindingRecord]] = defaultdict(list)
+        for record in self.findings:
+            self.by_theme[record.finding.theme].append(record)
+        self.reference_html = {key: format_reference(ref, self.labels[key]) for key, ref in self.references.items()}
+        self.linker = CitationLinker(self.labels, {k: html.striptags() for k, html in self.reference_html.items()})
+
+
+def check_markdown(markdown: str, path: str, keys: set[str], first_line: int = 1) -> tuple[list[Problem], set[str]]:
+    """Unknown keys cited in a Markdown text, and the keys it cites."""
+    problems, cited = [], set()
+    for cite in find_citations(markdown, keys.__contains__):
+        if cite.key in keys:
+            cited.add(cite.key)
+        else:
+            problems.append(Problem(path, first_line + cite.line - 1, 0, f"unknown citation key '{cite.key}'"
+                                    f"{did_you_mean(cite.key, keys)}; add it to bibliography.bib or correct it"))
+    return problems, cited
+
+
+def build_knowledge_base(root: Path, settings: Settings, pages: dict[str, str] | None = None) -> KnowledgeBase:
+    """Load and check every record; ``pages`` maps hand-written Markdown pages to their text so
+    their citations are checked too. Raises FindingsError with every error found."""
+    records, problems = load_findings(root / settings.findings, root)
+    bibliography = read_bibliography(root / settings.bibliography, settings.bibliography)
+    problems += bibliography.problems
+    questions, questions_doc, question_problems = load_questions(root / settings.questions, root)
+    problems += question_problems
+    keys = set(bibliography.references)
+    problems += check_references(records, settings.themes, keys, questions, questions_doc)
+
+    cited_by: dict[str, list[FindingRecord]] = defaultdict(list)
+    cited_anywhere: set[str] = set()
+    for record in records:
+        summary_line = record.document.position(("summary",))[0] + 1
+        summary_problems, cited = check_markdown(record.finding.summary, record.path, keys, summary_line)
+        problems += summary_problems
+        cited |= {c.key for c in record.finding.citations if c.key in keys}
+        cited_anywhere |= cited
+        if record.finding.status == "published":
+            for key in sorted(cited):
+                cited_by[key].append(record)
+    for path, markdown in sorted((pages or {}).items()):
+        page_problems, cited = check_markdown(markdown, path, keys)
+        problems += page_problems
+        cited_anywhere |= cited
+
+    warnings = [p for p in problems if p.severity == "warning"]
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        raise FindingsError(errors + warnings)
+    warnings += _bibliography_warnings(bibliography.references, cited_anywhere, settings.bibliography)
+
+    labels = assign_labels(bibliography.references.values())
+    references = dict(sorted(bibliography.references.items(), key=lambda item: sort_key(item[1], labels[item[0]])))
+    theme_order = {t.id: i for i, t in enumerate(settings.themes)}
+    published = sorted((r for r in records if r.finding.status == "published"),
+                       key=lambda r: (theme_order[r.finding.theme], r.id))
+    return KnowledgeBase(settings.themes, published, references, labels, questions, warnings, dict(cited_by))
+
+
+def _bibliography_warnings(references: dict[str, Reference], cited: set[str], path: str) -> list[Problem]:
+    warnings = []
+    for key, reference in references.items():
+        missing = [name for name in ("title", "year") if not reference.get(name)]
+        missing += [] if reference.creators else ["author"]
+        if missing:
+            warnings.append(Problem(path, reference.line, 1, f"entry '{key}' has no {', '.join(missing)}", "warning"))
+    uncited = sorted(set(references) - cited)
+    if uncited:
+        warnings.append(Problem(path, 0, 0, f"{len(uncited)} entries are cited nowhere: {', '.join(uncited)}", "warning"))
+    return warnings

@@ -1,0 +1,89 @@
+"""The MkDocs plugin: a thin adapter from MkDocs events to the core stages.
+
+on_config reads the settings; on_pre_build loads and checks every record (a problem stops the
+build before anything is written); on_files adds the generated pages and data files;
+on_page_markdown links inline citations on every page.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mkdocs.config import config_options as c
+from mkdocs.config.base import Config
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin, get_plugin_logger
+from mkdocs.structure.files import File, Files, InclusionLevel
+from pydantic import ValidationError
+
+from .export import export_files
+from .models import Settings
+from .pipeline import KnowledgeBase, build_knowledge_base
+from .problems import FindingsError
+from .render import render_pages
+
+log = get_plugin_logger(__name__)
+
+REQUIRED_EXTENSIONS = ("attr_list", "md_in_html")
+
+
+class FindingsConfig(Config):
+    findings = c.Type(str, default="findings")
+    bibliography = c.Type(str, default="bibliography.bib")
+    questions = c.Type(str, default="questions.yml")
+    themes = c.Type(list, default=[])
+
+
+class FindingsPlugin(BasePlugin[FindingsConfig]):
+    def __init__(self) -> None:
+        self.kb: KnowledgeBase | None = None
+        self.settings: Settings | None = None
+        self.root = Path.cwd()
+
+    def on_config(self, config):
+        self.root = Path(config.config_file_path).resolve().parent
+        try:
+            self.settings = Settings.model_validate(dict(self.config))
+        except ValidationError as error:
+            problems = [f"plugins.findings.{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors()]
+            raise PluginError("findings: the plugin settings in mkdocs.yml are invalid:\n  " + "\n  ".join(problems))
+        for extension in REQUIRED_EXTENSIONS:
+            if extension not in config.markdown_extensions:
+                config.markdown_extensions.append(extension)
+        return config
+
+    def on_pre_build(self, config):
+        docs = Path(config.docs_dir)
+        pages = {p.relative_to(docs).as_posix(): p.read_text(encoding="utf-8")
+                 for p in sorted(docs.rglob("*.md"))}
+        try:
+            self.kb = build_knowledge_base(self.root, self.settings, pages)
+        except FindingsError as error:
+            for problem in error.problems:
+                (log.error if problem.severity == "error" else log.warning)(str(problem))
+            errors = sum(p.severity == "error" for p in error.problems)
+            raise PluginError(f"findings: {errors} problem{'s' if errors != 1 else ''} in the records; "
+                              "nothing was built. Fix the files named above.") from None
+        for warning in self.kb.warnings:
+            log.warning(str(warning))
+
+    def on_files(self, files: Files, config):
+        generated = render_pages(self.kb) | export_files(self.kb, config.site_url or "")
+        clashes = sorted(path for path in generated if files.get_file_from_path(path) is not None)
+        if clashes:
+            raise PluginError("findings: these files in the docs folder clash with generated pages; "
+                              "rename or remove them: " + ", ".join(clashes))
+        for path, content in generated.items():
+            # Finding pages are reached from their theme page, not listed in the navigation.
+            inclusion = InclusionLevel.NOT_IN_NAV if path.startswith("findings/") else InclusionLevel.UNDEFINED
+            files.append(File.generated(config, path, content=content, inclusion=inclusion))
+        return files
+
+    def on_page_markdown(self, markdown, page, config, files):
+        return self.kb.linker.link(markdown, page.file.src_uri)
+
+    def on_serve(self, server, config, builder):
+        for name in (self.settings.findings, self.settings.bibliography, self.settings.questions):
+            if (self.root / name).exists():
+                server.watch(str(self.root / name))
+        return server
