@@ -7,6 +7,7 @@ them and the editor's JSON Schema is generated from them.
 from __future__ import annotations
 
 import datetime
+import re
 from enum import Enum
 from typing import Annotated, Literal, Union
 
@@ -16,6 +17,11 @@ ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 OneLine = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, pattern=r"^[^\n]+$")]
+
+
+def slugify(text: str) -> str:
+    """An id from free text: 'Councils vary!' → 'councils-vary'."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:80].rstrip("-") or "finding"
 
 
 class PublicBody(str, Enum):
@@ -79,6 +85,11 @@ class Citation(Record):
     def _from_key(cls, value: object) -> object:
         return {"key": value} if isinstance(value, str) else value
 
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema, handler):
+        """In the editor's schema a citation may be a bare key too, as the validator accepts."""
+        return {"anyOf": [{"type": "string", "description": "A BibTeX key."}, handler(core_schema)]}
+
 
 class Statistic(Record):
     """A figure stated by a finding, e.g. 86 per cent of partnership members."""
@@ -105,6 +116,14 @@ class Finding(Record):
     related: list[Id] = Field(default=[], description="Ids of related findings.")
     status: Literal["draft", "published"] = "published"
     added: datetime.date | None = Field(default=None, description="When the finding was added.")
+
+
+def finding_json_schema(theme_ids: list[str]) -> dict:
+    """The JSON Schema editors use for finding files, with the project's theme ids to pick from."""
+    schema = Finding.model_json_schema()
+    schema["title"] = "Finding"
+    schema["properties"]["theme"]["enum"] = list(theme_ids)
+    return schema
 
 
 class Theme(Record):

@@ -10,7 +10,7 @@ from typing import Any, Iterable
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from .models import ID_PATTERN, Finding, Question, Theme
+from .models import ID_PATTERN, Finding, Question, Theme, slugify
 from .problems import Problem, did_you_mean
 from .records import YamlDocument, read_yaml
 
@@ -82,7 +82,7 @@ def load_findings(folder: Path, root: Path) -> tuple[list[FindingRecord], list[P
         if not re.match(ID_PATTERN, finding_id):
             problems.append(Problem(display, 1, 1, f"file name '{path.name}' is not a valid finding id: "
                                     "use lower-case letters, digits and hyphens, e.g. "
-                                    f"'{_slug(finding_id)}{path.suffix}'"))
+                                    f"'{slugify(finding_id)}{path.suffix}'"))
         elif finding_id in first_seen:
             problems.append(Problem(display, 1, 1, f"finding id '{finding_id}' is already used by "
                                     f"{first_seen[finding_id]}; rename one of the files"))
@@ -166,10 +166,6 @@ def _display(path: Path, root: Path) -> str:
         return path.relative_to(root).as_posix()
     except ValueError:
         return path.as_posix()
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "finding"
 
 
 def _kind(value: Any) -> str:

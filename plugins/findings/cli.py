@@ -1,0 +1,175 @@
+"""The ``findings`` command: check records without building (``lint``), start a new finding
+(``new``) and write the editor's JSON Schema (``schema``). It reads the plugin's settings from
+mkdocs.yml and runs the same core checks as the site build."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from .models import Settings, finding_json_schema, slugify
+from .pipeline import build_knowledge_base
+from .problems import FindingsError, Problem, did_you_mean
+from .bibliography import read_bibliography
+
+SCHEMA_PATH = "schema/finding.schema.json"
+
+
+class UsageError(Exception):
+    """A mistake in how the command was called (exit status 2)."""
+
+
+class _ConfigLoader(yaml.SafeLoader):
+    """Reads mkdocs.yml, ignoring tags such as !ENV or !!python/name that only MkDocs resolves."""
+
+
+_ConfigLoader.add_multi_constructor("", lambda loader, suffix, node: None)
+
+
+def read_settings(config_file: Path) -> tuple[Path, Settings, Path]:
+    """The project root, the plugin's settings and the docs folder, from mkdocs.yml."""
+    if not config_file.is_file():
+        raise UsageError(f"{config_file}: not found; run in the project folder or pass --config")
+    config = yaml.load(config_file.read_text(encoding="utf-8"), Loader=_ConfigLoader) or {}
+    for plugin in config.get("plugins") or []:
+        if isinstance(plugin, dict) and "findings" in plugin:
+            try:
+                settings = Settings.model_validate(plugin["findings"] or {})
+            except ValidationError as error:
+                raise UsageError(f"{config_file}: the findings plugin settings are invalid: {error}") from None
+            root = config_file.resolve().parent
+            return root, settings, root / config.get("docs_dir", "docs")
+    raise UsageError(f"{config_file}: the findings plugin is not enabled under plugins:")
+
+
+def _annotation(problem: Problem) -> str:
+    level = "error" if problem.severity == "error" else "warning"
+    where = f"file={problem.path}" + (f",line={problem.line}" if problem.line else "") + (
+        f",col={problem.column}" if problem.column else "")
+    return f"::{level} {where}::{problem.message}"
+
+
+def lint(args: argparse.Namespace) -> int:
+    root, settings, docs = read_settings(args.config)
+    pages = {f"{docs.name}/{p.relative_to(docs).as_posix()}": p.read_text(encoding="utf-8")
+             for p in sorted(docs.rglob("*.md"))} if docs.is_dir() else {}
+    try:
+        kb = build_knowledge_base(root, settings, pages)
+        problems, findings = kb.warnings, len(kb.findings)
+    except FindingsError as error:
+        problems, findings = error.problems, None
+    if args.paths:
+        wanted = {_relative(Path(p), root) for p in args.paths}
+        problems = [p for p in problems if p.path in wanted]
+    github = bool(os.environ.get("GITHUB_ACTIONS"))
+    for problem in problems:
+        print(_annotation(problem) if github else f"{problem} [{problem.severity}]" if problem.severity == "warning" else str(problem))
+    if problems:
+        print(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} found.", file=sys.stderr)
+        return 1
+    print(f"All records are valid ({findings} published findings).", file=sys.stderr)
+    return 0
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def new(args: argparse.Namespace) -> int:
+    root, settings, _ = read_settings(args.config)
+    interactive = sys.stdin.isatty()
+    theme_ids = [t.id for t in settings.themes]
+    keys = set(read_bibliography(root / settings.bibliography, settings.bibliography).references)
+    title = args.title or (_ask("Claim, in one sentence") if interactive else "")
+    theme = args.theme or (_ask(f"Theme ({', '.join(theme_ids)})") if interactive else "")
+    cites = args.cite or (_ask("BibTeX keys of the sources, separated by spaces").split() if interactive else [])
+    missing = [name for name, value in (("--title", title), ("--theme", theme), ("--cite", cites)) if not value]
+    if missing:
+        raise UsageError(f"give {', '.join(missing)} (or run in a terminal to be asked)")
+    errors = []
+    if theme not in theme_ids:
+        errors.append(f"unknown theme '{theme}'{did_you_mean(theme, theme_ids)}; themes: {', '.join(theme_ids)}")
+    errors += [f"unknown citation key '{key}'{did_you_mean(key, keys)}; add it to {settings.bibliography} first"
+               for key in cites if key not in keys]
+    finding_id = args.id or slugify(title)
+    existing = [p for p in (root / settings.findings).rglob(f"{finding_id}.y*ml")]
+    if existing:
+        errors.append(f"a finding with id '{finding_id}' exists already: {existing[0].relative_to(root)}; "
+                      "choose another --id")
+    if errors:
+        for error in errors:
+            print(f"findings new: {error}", file=sys.stderr)
+        return 1
+    path = root / settings.findings / theme / f"{finding_id}.yml"
+    schema = os.path.relpath(root / SCHEMA_PATH, path.parent)
+    citations = "".join(f"\n  - {key}" for key in cites)
+    summary = args.summary or f"{title} [{'; '.join('@' + key for key in cites)}]"
+    record = (f"# yaml-language-server: $schema={Path(schema).as_posix()}\n"
+              f"title: {json.dumps(title, ensure_ascii=False)}\ntheme: {theme}\n"
+              f"summary: |\n  {summary}\ncitations:{citations}\nstatus: {args.status}\n")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(record, encoding="utf-8")
+    print(path.relative_to(root).as_posix())
+    return 0
+
+
+def _ask(prompt: str) -> str:
+    return input(f"{prompt}: ").strip()
+
+
+def schema(args: argparse.Namespace) -> int:
+    root, settings, _ = read_settings(args.config)
+    text = json.dumps(finding_json_schema([t.id for t in settings.themes]), indent=2) + "\n"
+    target = root / SCHEMA_PATH
+    if args.check:
+        if not target.is_file() or target.read_text(encoding="utf-8") != text:
+            print(f"{SCHEMA_PATH} is out of date; run `findings schema` and commit it", file=sys.stderr)
+            return 1
+        return 0
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+    print(SCHEMA_PATH)
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    main_parser = argparse.ArgumentParser(prog="findings", description=__doc__.split("\n")[0])
+    main_parser.add_argument("--config", type=Path, default=Path("mkdocs.yml"), help="the site's mkdocs.yml")
+    commands = main_parser.add_subparsers(dest="command", required=True)
+    lint_parser = commands.add_parser("lint", help="check findings, questions and the bibliography")
+    lint_parser.add_argument("paths", nargs="*", help="report only problems in these files")
+    lint_parser.set_defaults(run=lint)
+    new_parser = commands.add_parser("new", help="write a new finding file")
+    new_parser.add_argument("--title", help="the claim, in one sentence")
+    new_parser.add_argument("--theme", help="a theme id from mkdocs.yml")
+    new_parser.add_argument("--cite", action="append", metavar="KEY", help="a BibTeX key (repeat for more)")
+    new_parser.add_argument("--id", help="the finding's id (default: from the title)")
+    new_parser.add_argument("--summary", help="Markdown summary (default: the title with its citations)")
+    new_parser.add_argument("--status", choices=("draft", "published"), default="draft")
+    new_parser.set_defaults(run=new)
+    schema_parser = commands.add_parser("schema", help=f"write {SCHEMA_PATH} for editors")
+    schema_parser.add_argument("--check", action="store_true", help="fail if the committed schema is stale")
+    schema_parser.set_defaults(run=schema)
+    return main_parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except UsageError as error:
+        print(f"findings: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
