@@ -61,7 +61,7 @@ def build_knowledge_base(root: Path, settings: Settings, pages: dict[str, str] |
     cited_by: dict[str, list[FindingRecord]] = defaultdict(list)
     cited_anywhere: set[str] = set()
     for record in records:
-        summary_line = record.document.position(("summary",))[0] + 1
+        summary_line = record.document.text_line(("summary",))
         summary_problems, cited = check_markdown(record.finding.summary, record.path, keys, summary_line)
         problems += summary_problems
         cited |= {c.key for c in record.finding.citations if c.key in keys}

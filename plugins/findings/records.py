@@ -32,6 +32,7 @@ class YamlDocument:
     path: str
     data: Any
     positions: dict[Location, tuple[int, int]] = field(default_factory=dict)
+    text_lines: dict[Location, int] = field(default_factory=dict)
 
     def position(self, location: Location) -> tuple[int, int]:
         """The position of the deepest known part of ``location`` (the file start if none)."""
@@ -39,6 +40,10 @@ class YamlDocument:
             if location[:end] in self.positions:
                 return self.positions[location[:end]]
         return (1, 1)
+
+    def text_line(self, location: Location) -> int:
+        """The line where a text value's content starts (the line after ``key: |``)."""
+        return self.text_lines.get(location, self.position(location)[0])
 
     def problem(self, location: Location, message: str, severity: str = "error") -> Problem:
         line, column = self.position(location)
@@ -61,11 +66,11 @@ def read_yaml(path: Path, display: str) -> tuple[YamlDocument | None, list[Probl
     loader = SafeLoader(text)
     try:
         node = loader.get_single_node()
-        positions: dict[Location, tuple[int, int]] = {}
-        problems = _check_nodes(node, display, positions)
+        document = YamlDocument(display, None)
+        problems = _check_nodes(node, document)
         if problems:
             return None, problems
-        data = loader.construct_document(node)
+        document.data = loader.construct_document(node)
     except yaml.MarkedYAMLError as error:
         unclosed = error.context_mark is not None and "end of stream" in (error.problem or "")
         mark = error.context_mark if unclosed else (error.problem_mark or error.context_mark)
@@ -75,7 +80,7 @@ def read_yaml(path: Path, display: str) -> tuple[YamlDocument | None, list[Probl
         return None, [Problem(display, 1, 1, f"not valid YAML: {error}")]
     finally:
         loader.dispose()
-    return YamlDocument(display, data, positions), []
+    return document, []
 
 
 def _yaml_message(error: yaml.MarkedYAMLError, text: str, line: int) -> str:
@@ -90,8 +95,9 @@ def _yaml_message(error: yaml.MarkedYAMLError, text: str, line: int) -> str:
     return "not valid YAML: " + " ".join(filter(None, [error.context, error.problem]))
 
 
-def _check_nodes(root: yaml.Node, display: str, positions: dict) -> list[Problem]:
+def _check_nodes(root: yaml.Node, document: YamlDocument) -> list[Problem]:
     """Record each key's position; refuse aliases and repeated keys. Iterative, visits each node once."""
+    display, positions = document.path, document.positions
     problems: list[Problem] = []
     seen: set[int] = set()
     stack: list[tuple[yaml.Node, Location]] = [(root, ())]
@@ -105,7 +111,9 @@ def _check_nodes(root: yaml.Node, display: str, positions: dict) -> list[Problem
             break
         seen.add(id(node))
         children: list[tuple[yaml.Node, Location]] = []
-        if isinstance(node, yaml.MappingNode):
+        if isinstance(node, yaml.ScalarNode):
+            document.text_lines[location] = mark.line + (2 if node.style in ("|", ">") else 1)
+        elif isinstance(node, yaml.MappingNode):
             keys: dict[Any, int] = {}
             for key_node, value_node in node.value:
                 key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None

@@ -128,13 +128,14 @@ def check_references(records: Iterable[FindingRecord], themes: list[Theme], keys
     problems = []
 
     def unknown(doc: YamlDocument, location: tuple, what: str, value: str, known: list[str], hint: str) -> None:
-        problems.append(doc.problem(location, f"unknown {what} '{value}'{did_you_mean(value, known)}; {hint}"))
+        suggestion = did_you_mean(value, known)
+        problems.append(doc.problem(location, f"unknown {what} '{value}'" + (suggestion or f"; {hint}")))
 
     for record in records:
         doc, finding = record.document, record.finding
         if finding.theme not in theme_ids:
             unknown(doc, ("theme",), "theme", finding.theme, theme_ids,
-                    f"themes are declared in mkdocs.yml: {', '.join(theme_ids)}")
+                    f"use a theme declared in mkdocs.yml: {', '.join(theme_ids)}")
         cited = {c.key for c in finding.citations}
         for index, citation in enumerate(finding.citations):
             if citation.key not in keys:
