@@ -20,7 +20,7 @@ from .export import export_files
 from .models import Settings
 from .pipeline import KnowledgeBase, build_knowledge_base
 from .problems import FindingsError
-from .render import render_pages
+from .render import render_pages, sanitize_html
 
 log = get_plugin_logger(__name__)
 
@@ -39,6 +39,7 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
         self.kb: KnowledgeBase | None = None
         self.settings: Settings | None = None
         self.root = Path.cwd()
+        self.generated: set[str] = set()
 
     def on_config(self, config):
         self.root = Path(config.config_file_path).resolve().parent
@@ -73,6 +74,7 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
         if clashes:
             raise PluginError("findings: these files in the docs folder clash with generated pages; "
                               "rename or remove them: " + ", ".join(clashes))
+        self.generated = set(generated)
         for path, content in generated.items():
             # Finding pages are reached from their theme page, not listed in the navigation.
             inclusion = InclusionLevel.NOT_IN_NAV if path.startswith("findings/") else InclusionLevel.UNDEFINED
@@ -81,6 +83,9 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
 
     def on_page_markdown(self, markdown, page, config, files):
         return self.kb.linker.link(markdown, page.file.src_uri)
+
+    def on_page_content(self, html, page, config, files):
+        return sanitize_html(html) if page.file.src_uri in self.generated else html
 
     def on_serve(self, server, config, builder):
         for name in (self.settings.findings, self.settings.bibliography, self.settings.questions):

@@ -6,7 +6,9 @@ from __future__ import annotations
 import json
 import posixpath
 
+import nh3
 from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import escape
 
 from .pipeline import KnowledgeBase
 from .style import text
@@ -16,7 +18,8 @@ def _environment() -> Environment:
     env = Environment(loader=PackageLoader("findings", "templates"), autoescape=False,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.filters["text"] = text
-    env.filters["yaml"] = lambda value: json.dumps(str(value), ensure_ascii=False)
+    # Front-matter values: the theme prints them into <title> and <meta> unescaped.
+    env.filters["yaml"] = lambda value: json.dumps(str(escape(value)), ensure_ascii=False)
     env.filters["number"] = lambda value: f"{value:,}" if float(value).is_integer() else f"{value:,.1f}"
     return env
 
@@ -60,3 +63,14 @@ def _render(template: str, page: str, kb: KnowledgeBase, context: dict) -> str:
     return _ENV.get_template(template).render(
         kb=kb, link=link, theme_path=theme_path, finding_path=finding_path,
         bibliography=BIBLIOGRAPHY_PATH, questions=QUESTIONS_PATH, **context)
+
+
+# What generated pages may contain once rendered: ordinary document markup, ids and classes, and
+# links with safe schemes. Scripts, frames, event handlers and javascript: URLs are removed.
+_ATTRIBUTES = {tag: set(names) for tag, names in nh3.ALLOWED_ATTRIBUTES.items()}
+_ATTRIBUTES["*"] = _ATTRIBUTES.get("*", set()) | {"id", "class", "title"}
+
+
+def sanitize_html(html: str) -> str:
+    """Strip anything unsafe from a generated page's HTML (record text may hold raw HTML)."""
+    return nh3.clean(html, attributes=_ATTRIBUTES, link_rel=None, url_schemes={"http", "https", "mailto"})
