@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from .models import Settings, finding_json_schema, slugify
 from .pipeline import build_knowledge_base
-from .problems import FindingsError, Problem, did_you_mean
+from .problems import FindingsError, Problem, did_you_mean, shown_path
 from .bibliography import read_bibliography
 
 SCHEMA_PATH = "schema/finding.schema.json"
@@ -57,15 +57,15 @@ def _annotation(problem: Problem) -> str:
 
 def lint(args: argparse.Namespace) -> int:
     root, settings, docs = read_settings(args.config)
-    pages = {f"{docs.name}/{p.relative_to(docs).as_posix()}": p.read_text(encoding="utf-8")
+    pages = {p.relative_to(docs).as_posix(): p.read_text(encoding="utf-8")
              for p in sorted(docs.rglob("*.md"))} if docs.is_dir() else {}
     try:
-        kb = build_knowledge_base(root, settings, pages)
+        kb = build_knowledge_base(root, settings, pages, shown_path(docs, root))
         problems, findings = kb.warnings, len(kb.findings)
     except FindingsError as error:
         problems, findings = error.problems, None
     if args.paths:
-        wanted = {_relative(Path(p), root) for p in args.paths}
+        wanted = {shown_path(Path(p), root) for p in args.paths}
         problems = [p for p in problems if p.path in wanted]
     github = bool(os.environ.get("GITHUB_ACTIONS"))
     for problem in problems:
@@ -75,13 +75,6 @@ def lint(args: argparse.Namespace) -> int:
         return 1
     print(f"All records are valid ({findings} published findings).", file=sys.stderr)
     return 0
-
-
-def _relative(path: Path, root: Path) -> str:
-    try:
-        return path.resolve().relative_to(root).as_posix()
-    except ValueError:
-        return path.as_posix()
 
 
 def new(args: argparse.Namespace) -> int:

@@ -1,4 +1,5 @@
-"""Export stage: the findings as open data (JSON and CSV), for reuse outside the site."""
+"""Export stage: the findings as open data (JSON and CSV), and the sources as BibTeX, RIS and
+CSL-JSON, whole and one file per source, for reference managers."""
 
 from __future__ import annotations
 
@@ -6,6 +7,10 @@ import csv
 import io
 import json
 
+import bibtexparser
+from bibtexparser.model import Entry, Field
+
+from .bibliography import Person, Reference
 from .pipeline import KnowledgeBase
 
 CSV_COLUMNS = ("id", "title", "theme", "evidence", "public_bodies", "tags", "citations", "statistics", "url")
@@ -50,7 +55,99 @@ def export_files(kb: KnowledgeBase, site_url: str) -> dict[str, str]:
             "; ".join(f"{s['value']} {s['unit']}: {s['measure']} ({s['source']})" for s in row["statistics"]),
             row["url"],
         ])
-    return {
+    references = list(kb.references.values())
+    files = {
         "data/findings.json": json.dumps(rows, ensure_ascii=False, indent=2) + "\n",
         "data/findings.csv": table.getvalue(),
+        "data/bibliography.bib": to_bibtex(references),
+        "data/bibliography.ris": to_ris(references),
+        "data/bibliography.json": to_csl_json(references, kb),
     }
+    for reference in references:
+        files[f"sources/{reference.key}.bib"] = to_bibtex([reference])
+        files[f"sources/{reference.key}.ris"] = to_ris([reference])
+        files[f"sources/{reference.key}.json"] = to_csl_json([reference], kb)
+    return files
+
+
+def _bibtex_name(person: Person) -> str:
+    if person.corporate:
+        return "{" + person.family + "}"
+    return ", ".join(filter(None, [f"{person.von} {person.family}".strip(), person.suffix, person.given]))
+
+
+def to_bibtex(references: list[Reference]) -> str:
+    """BibTeX with Unicode text (as Zotero and JabRef read it), written by bibtexparser."""
+    library = bibtexparser.Library()
+    for reference in references:
+        fields = []
+        for role, people in (("author", reference.authors), ("editor", reference.editors)):
+            if people:
+                names = [_bibtex_name(p) for p in people] + (["others"] if reference.et_al and role == "author" else [])
+                fields.append(Field(role, " and ".join(names)))
+        fields += [Field(name, value) for name, value in reference.fields.items() if name != "crossref"]
+        library.add(Entry(reference.type, reference.key, fields))
+    return bibtexparser.write_string(library)
+
+
+RIS_TYPES = {"article": "JOUR", "book": "BOOK", "incollection": "CHAP", "inbook": "CHAP",
+             "inproceedings": "CPAPER", "conference": "CPAPER", "report": "RPRT", "techreport": "RPRT",
+             "phdthesis": "THES", "mastersthesis": "THES", "thesis": "THES", "unpublished": "UNPB",
+             "online": "ELEC", "misc": "GEN"}
+RIS_FIELDS = (("title", "TI"), ("journal", "JO"), ("booktitle", "T2"), ("volume", "VL"), ("number", "IS"),
+              ("publisher", "PB"), ("institution", "PB"), ("school", "PB"), ("address", "CY"),
+              ("doi", "DO"), ("url", "UR"), ("abstract", "AB"), ("note", "N1"), ("edition", "ET"))
+
+
+def to_ris(references: list[Reference]) -> str:
+    lines = []
+    for reference in references:
+        lines.append(f"TY  - {RIS_TYPES.get(reference.type, 'GEN')}")
+        lines.append(f"ID  - {reference.key}")
+        lines += [f"AU  - {_ris_name(p)}" for p in reference.authors]
+        lines += [f"ED  - {_ris_name(p)}" for p in reference.editors]
+        if reference.get("year"):
+            lines.append(f"PY  - {reference.get('year')}")
+        lines += [f"{tag}  - {reference.get(name)}" for name, tag in RIS_FIELDS if reference.get(name)]
+        if "-" in reference.get("pages").replace("\u2013", "-"):
+            start, end = reference.get("pages").replace("\u2013", "-").split("-", 1)
+            lines += [f"SP  - {start.strip()}", f"EP  - {end.strip('- ')}"]
+        elif reference.get("pages"):
+            lines.append(f"SP  - {reference.get('pages')}")
+        lines += [f"KW  - {word.strip()}" for word in reference.get("keywords").split(",") if word.strip()]
+        lines += ["ER  - ", ""]
+    return "\n".join(lines)
+
+
+def _ris_name(person: Person) -> str:
+    return person.family if person.corporate else ", ".join(filter(None, [person.surname, person.given, person.suffix]))
+
+
+CSL_TYPES = {"article": "article-journal", "book": "book", "incollection": "chapter", "inbook": "chapter",
+             "inproceedings": "paper-conference", "conference": "paper-conference", "report": "report",
+             "techreport": "report", "phdthesis": "thesis", "mastersthesis": "thesis", "thesis": "thesis",
+             "unpublished": "manuscript", "online": "webpage", "misc": "document"}
+CSL_FIELDS = (("title", "title"), ("journal", "container-title"), ("booktitle", "container-title"),
+              ("volume", "volume"), ("number", "issue"), ("pages", "page"), ("publisher", "publisher"),
+              ("institution", "publisher"), ("school", "publisher"), ("address", "publisher-place"),
+              ("doi", "DOI"), ("url", "URL"), ("abstract", "abstract"), ("note", "note"), ("edition", "edition"))
+
+
+def to_csl_json(references: list[Reference], kb: KnowledgeBase) -> str:
+    items = []
+    for reference in references:
+        item: dict = {"id": reference.key, "type": CSL_TYPES.get(reference.type, "document"),
+                      "citation-label": kb.labels[reference.key].parenthetical}
+        for role, people in (("author", reference.authors), ("editor", reference.editors)):
+            if people:
+                item[role] = [{"literal": p.family} if p.corporate else
+                              {k: v for k, v in (("family", p.family), ("given", p.given),
+                                                 ("non-dropping-particle", p.von), ("suffix", p.suffix)) if v}
+                              for p in people]
+        if reference.get("year").isdigit():
+            item["issued"] = {"date-parts": [[int(reference.get("year"))]]}
+        for name, csl in CSL_FIELDS:
+            if reference.get(name):
+                item.setdefault(csl, reference.get(name))
+        items.append(item)
+    return json.dumps(items, ensure_ascii=False, indent=2) + "\n"

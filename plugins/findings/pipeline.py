@@ -3,6 +3,7 @@ that the render and export stages (and the MkDocs plugin) read from."""
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +25,7 @@ class KnowledgeBase:
     questions: list[Question]
     warnings: list[Problem] = field(default_factory=list)
     cited_by: dict[str, list[FindingRecord]] = field(default_factory=dict)
+    cited_in_pages: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.finding_by_id = {r.id: r for r in self.findings}
@@ -33,6 +35,13 @@ class KnowledgeBase:
             self.by_theme[record.finding.theme].append(record)
         self.reference_html = {key: format_reference(ref, self.labels[key]) for key, ref in self.references.items()}
         self.linker = CitationLinker(self.labels, {k: html.striptags() for k, html in self.reference_html.items()})
+
+
+def page_title(markdown: str, path: str) -> str:
+    """A hand-written page's title: its front-matter title, else its first heading, else its path."""
+    match = re.search(r"^title:\s*(.+)$", markdown.split("\n---", 1)[0], re.M) if markdown.startswith("---") else None
+    match = match or re.search(r"^#\s+(.+?)\s*#*$", markdown, re.M)
+    return match[1].strip().strip("\"'") if match else path
 
 
 def check_markdown(markdown: str, path: str, keys: set[str], first_line: int = 1) -> tuple[list[Problem], set[str]]:
@@ -47,9 +56,11 @@ def check_markdown(markdown: str, path: str, keys: set[str], first_line: int = 1
     return problems, cited
 
 
-def build_knowledge_base(root: Path, settings: Settings, pages: dict[str, str] | None = None) -> KnowledgeBase:
-    """Load and check every record; ``pages`` maps hand-written Markdown pages to their text so
-    their citations are checked too. Raises FindingsError with every error found."""
+def build_knowledge_base(root: Path, settings: Settings, pages: dict[str, str] | None = None,
+                         docs_dir: str = "docs") -> KnowledgeBase:
+    """Load and check every record; ``pages`` maps hand-written Markdown pages (paths inside
+    ``docs_dir``) to their text so their citations are checked and counted too.
+    Raises FindingsError with every error found."""
     records, problems = load_findings(root / settings.findings, root)
     bibliography = read_bibliography(root / settings.bibliography, settings.bibliography)
     problems += bibliography.problems
@@ -69,10 +80,13 @@ def build_knowledge_base(root: Path, settings: Settings, pages: dict[str, str] |
         if record.finding.status == "published":
             for key in sorted(cited):
                 cited_by[key].append(record)
+    cited_in_pages: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for path, markdown in sorted((pages or {}).items()):
-        page_problems, cited = check_markdown(markdown, path, keys)
+        page_problems, cited = check_markdown(markdown, f"{docs_dir}/{path}", keys)
         problems += page_problems
         cited_anywhere |= cited
+        for key in sorted(cited):
+            cited_in_pages[key].append((path, page_title(markdown, path)))
 
     warnings = [p for p in problems if p.severity == "warning"]
     errors = [p for p in problems if p.severity == "error"]
@@ -85,7 +99,8 @@ def build_knowledge_base(root: Path, settings: Settings, pages: dict[str, str] |
     theme_order = {t.id: i for i, t in enumerate(settings.themes)}
     published = sorted((r for r in records if r.finding.status == "published"),
                        key=lambda r: (theme_order[r.finding.theme], r.id))
-    return KnowledgeBase(settings.themes, published, references, labels, questions, warnings, dict(cited_by))
+    return KnowledgeBase(settings.themes, published, references, labels, questions, warnings,
+                         dict(cited_by), dict(cited_in_pages))
 
 
 def _bibliography_warnings(references: dict[str, Reference], cited: set[str], path: str) -> list[Problem]:

@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from .export import export_files
 from .models import Settings
 from .pipeline import KnowledgeBase, build_knowledge_base
-from .problems import FindingsError
+from .problems import FindingsError, shown_path
 from .render import render_pages, sanitize_html
 
 log = get_plugin_logger(__name__)
@@ -58,7 +58,7 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
         pages = {p.relative_to(docs).as_posix(): p.read_text(encoding="utf-8")
                  for p in sorted(docs.rglob("*.md"))}
         try:
-            self.kb = build_knowledge_base(self.root, self.settings, pages)
+            self.kb = build_knowledge_base(self.root, self.settings, pages, shown_path(docs, self.root))
         except FindingsError as error:
             for problem in error.problems:
                 (log.error if problem.severity == "error" else log.warning)(str(problem))
@@ -76,8 +76,8 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
                               "rename or remove them: " + ", ".join(clashes))
         self.generated = set(generated)
         for path, content in generated.items():
-            # Finding pages are reached from their theme page, not listed in the navigation.
-            inclusion = InclusionLevel.NOT_IN_NAV if path.startswith("findings/") else InclusionLevel.UNDEFINED
+            # Finding and source pages are reached from theme pages and the bibliography, not the navigation.
+            inclusion = InclusionLevel.NOT_IN_NAV if path.startswith(("findings/", "sources/")) else InclusionLevel.UNDEFINED
             files.append(File.generated(config, path, content=content, inclusion=inclusion))
         return files
 
@@ -92,3 +92,4 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
             if (self.root / name).exists():
                 server.watch(str(self.root / name))
         return server
+

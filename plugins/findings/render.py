@@ -35,6 +35,10 @@ def finding_path(finding_id: str) -> str:
     return f"findings/{finding_id}.md"
 
 
+def source_path(key: str) -> str:
+    return f"sources/{key}.md"
+
+
 BIBLIOGRAPHY_PATH = "bibliography.md"
 QUESTIONS_PATH = "questions.md"
 THEMES_INDEX_PATH = "themes/index.md"
@@ -48,6 +52,8 @@ def render_pages(kb: KnowledgeBase) -> dict[str, str]:
     for record in kb.findings:
         pages[finding_path(record.id)] = ("finding.md.j2", {"record": record, "finding": record.finding,
                                                             "theme": kb.theme_by_id[record.finding.theme]})
+    for key, reference in kb.references.items():
+        pages[source_path(key)] = ("source.md.j2", {"key": key, "reference": reference, "label": kb.labels[key]})
     pages[BIBLIOGRAPHY_PATH] = ("bibliography.md.j2", {})
     pages[QUESTIONS_PATH] = ("questions.md.j2", {})
     return {path: _render(template, path, kb, context) for path, (template, context) in pages.items()}
@@ -61,7 +67,7 @@ def _render(template: str, page: str, kb: KnowledgeBase, context: dict) -> str:
         return relative + (f"#{anchor}" if anchor else "")
 
     return _ENV.get_template(template).render(
-        kb=kb, link=link, theme_path=theme_path, finding_path=finding_path,
+        kb=kb, link=link, theme_path=theme_path, finding_path=finding_path, source_path=source_path,
         bibliography=BIBLIOGRAPHY_PATH, questions=QUESTIONS_PATH, **context)
 
 

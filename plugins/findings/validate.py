@@ -11,7 +11,7 @@ from typing import Any, Iterable
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from .models import ID_PATTERN, Finding, Question, Theme, slugify
-from .problems import Problem, did_you_mean
+from .problems import Problem, did_you_mean, shown_path
 from .records import YamlDocument, read_yaml
 
 RECORD_SUFFIXES = (".yml", ".yaml")
@@ -77,7 +77,7 @@ def load_findings(folder: Path, root: Path) -> tuple[list[FindingRecord], list[P
     problems: list[Problem] = []
     first_seen: dict[str, str] = {}
     for path in record_files(folder):
-        display = _display(path, root)
+        display = shown_path(path, root)
         finding_id = path.stem
         if not re.match(ID_PATTERN, finding_id):
             problems.append(Problem(display, 1, 1, f"file name '{path.name}' is not a valid finding id: "
@@ -106,7 +106,7 @@ def load_findings(folder: Path, root: Path) -> tuple[list[FindingRecord], list[P
 
 
 def load_questions(path: Path, root: Path) -> tuple[list[Question], YamlDocument | None, list[Problem]]:
-    display = _display(path, root)
+    display = shown_path(path, root)
     if not path.is_file():
         return [], None, [Problem(display, 0, 0, "questions file not found")]
     document, problems = read_yaml(path, display)
@@ -160,13 +160,6 @@ def check_references(records: Iterable[FindingRecord], themes: list[Theme], keys
                 unknown(questions_doc, (index, "findings", position), "finding", other, finding_ids,
                         "give the id of an existing finding")
     return problems
-
-
-def _display(path: Path, root: Path) -> str:
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        return path.as_posix()
 
 
 def _kind(value: Any) -> str:
