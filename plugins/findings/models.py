@@ -98,6 +98,7 @@ class Statistic(Record):
     unit: Text = Field(description="What the value counts, e.g. 'per cent' or 'partnerships'.")
     measure: Text = Field(description="What is measured, in words.")
     source: Text = Field(description="The BibTeX key of the source the figure comes from.")
+    headline: bool = Field(default=False, description="Show this figure among the headline figures on the home page.")
 
 
 class Finding(Record):
@@ -148,4 +149,5 @@ class Settings(Record):
     findings: str = "findings"
     bibliography: str = "bibliography.bib"
     questions: str = "questions.yml"
+    author: str = Field(default="", description="Who the findings are credited to in 'Cite this finding'.")
     themes: list[Theme] = Field(min_length=1)

@@ -20,7 +20,7 @@ from .export import export_files
 from .models import Settings
 from .pipeline import KnowledgeBase, build_knowledge_base
 from .problems import FindingsError, shown_path
-from .render import render_pages, sanitize_html
+from .render import UNLISTED_FOLDERS, Site, render_blocks, render_pages, sanitize_html
 
 log = get_plugin_logger(__name__)
 
@@ -31,6 +31,7 @@ class FindingsConfig(Config):
     findings = c.Type(str, default="findings")
     bibliography = c.Type(str, default="bibliography.bib")
     questions = c.Type(str, default="questions.yml")
+    author = c.Type(str, default="")
     themes = c.Type(list, default=[])
 
 
@@ -40,6 +41,7 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
         self.settings: Settings | None = None
         self.root = Path.cwd()
         self.generated: set[str] = set()
+        self.site = Site("")
 
     def on_config(self, config):
         self.root = Path(config.config_file_path).resolve().parent
@@ -69,19 +71,20 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
             log.warning(str(warning))
 
     def on_files(self, files: Files, config):
-        generated = render_pages(self.kb) | export_files(self.kb, config.site_url or "")
+        self.site = Site(config.site_name, config.site_url or "", self.settings.author or config.site_name)
+        generated = render_pages(self.kb, self.site) | export_files(self.kb, self.site.url)
         clashes = sorted(path for path in generated if files.get_file_from_path(path) is not None)
         if clashes:
             raise PluginError("findings: these files in the docs folder clash with generated pages; "
                               "rename or remove them: " + ", ".join(clashes))
         self.generated = set(generated)
         for path, content in generated.items():
-            # Finding and source pages are reached from theme pages and the bibliography, not the navigation.
-            inclusion = InclusionLevel.NOT_IN_NAV if path.startswith(("findings/", "sources/")) else InclusionLevel.UNDEFINED
+            inclusion = InclusionLevel.NOT_IN_NAV if path.startswith(UNLISTED_FOLDERS) else InclusionLevel.UNDEFINED
             files.append(File.generated(config, path, content=content, inclusion=inclusion))
         return files
 
     def on_page_markdown(self, markdown, page, config, files):
+        markdown = render_blocks(markdown, page.file.src_uri, self.kb, self.site)
         return self.kb.linker.link(markdown, page.file.src_uri)
 
     def on_page_content(self, html, page, config, files):
