@@ -1,0 +1,293 @@
+"""Shared fixtures: the repository, a factory for small projects, and runners for the
+`findings` command and for `mkdocs build`."""
+
+from __future__ import annotations
+
+import os
+
+os.environ["NO_MKDOCS_2_WARNING"] = "1"
+
+import re
+import shutil
+import subprocess
+import sys
+import textwrap
+from html import unescape
+from pathlib import Path
+
+import pytest
+import yaml
+
+from findings.models import Settings
+from findings.pipeline import KnowledgeBase, build_knowledge_base
+from findings.problems import FindingsError, Problem
+
+REPO = Path(__file__).resolve().parents[1]
+
+MKDOCS_YML = """\
+site_name: Findings test site
+site_url: https://example.org/findings/
+theme:
+  name: mkdocs
+markdown_extensions:
+  - attr_list
+  - md_in_html
+plugins:
+  - findings:
+      themes:
+        - id: power-dynamics
+          title: Power dynamics
+          description: Who holds power locally and how partnerships influence it.
+        - id: relationship-quality
+          title: Quality of relationships
+          description: How partnership members rate their relationships with public bodies.
+nav:
+  - Home: index.md
+"""
+
+BIBLIOGRAPHY = """\
+% A small bibliography: one person, and two works by a corporate author in the same year.
+
+@book{kaye2020,
+  author    = {Kaye, S.},
+  title     = {Think big, act small: Elinor Ostrom's Radical Vision for Community Power},
+  year      = {2020},
+  publisher = {New Local},
+  address   = {London},
+}
+
+@unpublished{localtrust2020survey,
+  author    = {{Local Trust}},
+  title     = {National Survey of Big Local partnership members 2020},
+  year      = {2020},
+  publisher = {Local Trust},
+  address   = {London},
+  note      = {unpublished data},
+}
+
+@unpublished{localtrust2020reps,
+  author    = {{Local Trust}},
+  title     = {Big Local rep quarterly report, 2020-21, Quarter 2},
+  year      = {2020},
+  publisher = {Local Trust},
+  address   = {London},
+  note      = {unpublished data},
+}
+"""
+
+FINDINGS = {
+    "findings/power-dynamics/influence-local-decision-making.yml": """\
+        title: 64 per cent of partnership members feel they can influence local decision-making.
+        theme: power-dynamics
+        summary: |
+          The 2020 survey of partnership members found that 64 per cent feel they can
+          influence local decision-making [@localtrust2020survey].
+        citations:
+          - localtrust2020survey
+        evidence: survey
+        statistics:
+          - value: 64
+            unit: per cent
+            measure: partnership members who feel they can influence local decision-making
+            source: localtrust2020survey
+        related: [good-relationships-with-external-partners]
+        """,
+    "findings/power-dynamics/devolving-power-enables-local-solutions.yml": """\
+        title: Devolving power to communities would let them address local problems.
+        theme: power-dynamics
+        summary: |
+          As @kaye2020 argues, communities given power can build on their own strengths
+          [@kaye2020, p. 12; @localtrust2020reps].
+        citations:
+          - key: kaye2020
+            locator: p. 12
+          - localtrust2020reps
+        evidence: literature
+        """,
+    "findings/relationship-quality/good-relationships-with-external-partners.yml": """\
+        title: 86 per cent of partnership members feel they have good working relationships with external partners.
+        theme: relationship-quality
+        summary: |
+          The 2020 survey found that 86 per cent of respondents feel they have good working
+          relationships with external partners [@localtrust2020survey].
+        citations:
+          - localtrust2020survey
+        statistics:
+          - value: 86
+            unit: per cent
+            measure: partnership members with good working relationships with external partners
+            source: localtrust2020survey
+        related: [influence-local-decision-making]
+        """,
+}
+
+QUESTIONS = """\
+- id: working-better-together
+  question: How can communities and public bodies work better together?
+  sub_questions:
+    - What guidance would help partnerships work with public bodies?
+  themes: [power-dynamics, relationship-quality]
+  findings:
+    - influence-local-decision-making
+    - good-relationships-with-external-partners
+"""
+
+INDEX_MD = """\
+# Home
+
+What partnerships know about working with the public sector [@kaye2020].
+"""
+
+
+class Project:
+    """A small findings project in a temporary folder, valid until a test changes it."""
+
+    def __init__(self, root: Path):
+        self.root = root
+
+    @property
+    def config(self) -> Path:
+        return self.root / "mkdocs.yml"
+
+    def write(self, relative: str, text: str) -> Path:
+        """Write a file (text is dedented), creating its folders; returns its path."""
+        path = self.root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+        return path
+
+    def write_bytes(self, relative: str, data: bytes) -> Path:
+        path = self.root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        return path
+
+    def remove(self, relative: str) -> None:
+        (self.root / relative).unlink()
+
+    def settings(self) -> Settings:
+        config = yaml.safe_load(self.config.read_text(encoding="utf-8"))
+        for plugin in config["plugins"]:
+            if isinstance(plugin, dict) and "findings" in plugin:
+                return Settings.model_validate(plugin["findings"])
+        raise AssertionError("the findings plugin is not configured")
+
+    def pages(self) -> dict[str, str]:
+        docs = self.root / "docs"
+        return {p.relative_to(docs).as_posix(): p.read_text(encoding="utf-8") for p in sorted(docs.rglob("*.md"))}
+
+    def knowledge_base(self) -> KnowledgeBase:
+        """Run the core pipeline; raises FindingsError on any error."""
+        return build_knowledge_base(self.root, self.settings(), self.pages())
+
+    def problems(self) -> list[Problem]:
+        """Every error the core pipeline reports ([] when the project is valid)."""
+        try:
+            self.knowledge_base()
+        except FindingsError as error:
+            return list(error.problems)
+        return []
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    return REPO
+
+
+@pytest.fixture
+def make_project(tmp_path):
+    """Factory: ``make_project()`` writes a minimal valid project and returns a Project."""
+    made = []
+
+    def make(name: str = "project") -> Project:
+        project = Project(tmp_path / name)
+        project.write("mkdocs.yml", MKDOCS_YML)
+        project.write("bibliography.bib", BIBLIOGRAPHY)
+        project.write("questions.yml", QUESTIONS)
+        project.write("docs/index.md", INDEX_MD)
+        for relative, text in FINDINGS.items():
+            project.write(relative, text)
+        made.append(project)
+        return project
+
+    return make
+
+
+@pytest.fixture
+def project(make_project) -> Project:
+    return make_project()
+
+
+def _run(command: list[str], cwd: Path, env: dict | None = None) -> tuple[int, str, str]:
+    environment = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    environment.pop("GITHUB_ACTIONS", None)
+    environment.update(env or {})
+    result = subprocess.run(command, cwd=cwd, env=environment, capture_output=True, text=True, timeout=120)
+    return result.returncode, result.stdout, result.stderr
+
+
+@pytest.fixture(scope="session")
+def run_cli():
+    """``run_cli(*args, cwd=..., env=None)`` runs the `findings` command: (code, stdout, stderr)."""
+
+    def run(*args: str, cwd: Path, env: dict | None = None) -> tuple[int, str, str]:
+        return _run([sys.executable, "-m", "findings.cli", *args], cwd, env)
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def build_site():
+    """``build_site(config, site_dir, tool="mkdocs")`` runs ``<tool> build --strict``:
+    (return code, combined output, site dir)."""
+
+    def build(config: Path, site_dir: Path, tool: str = "mkdocs") -> tuple[int, str, Path]:
+        command = [sys.executable, "-m", tool, "build", "--strict", "-f", str(config), "-d", str(site_dir)]
+        code, out, err = _run(command, config.parent)
+        return code, out + err, site_dir
+
+    return build
+
+
+def article(html: str) -> str:
+    """The page's main content (what the reader reads), without the theme's navigation."""
+    match = re.search(r"<article\b.*?</article>", html, re.S) or re.search(
+        r'<div role="main"[^>]*>.*?</div>\s*</div>\s*</div>', html, re.S)
+    assert match, "no main content found"
+    return match[0]
+
+
+def plain(html: str) -> str:
+    """Visible text of some HTML, whitespace folded."""
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split()).replace(" .", ".").replace(" ,", ",")
+
+
+@pytest.fixture(scope="session")
+def page_text():
+    """Helpers to read built pages: ``page_text.article(html)`` and ``page_text.plain(html)``."""
+
+    class PageText:
+        pass
+
+    helpers = PageText()
+    helpers.article = article
+    helpers.plain = plain
+    return helpers
+
+
+@pytest.fixture
+def copy_repo(tmp_path):
+    """``copy_repo(*names)``: copy parts of the real repository into tmp_path; returns the copy's root."""
+
+    def copy(*names: str) -> Path:
+        root = tmp_path / "repo"
+        root.mkdir(exist_ok=True)
+        for name in names:
+            source = REPO / name
+            if source.is_dir():
+                shutil.copytree(source, root / name)
+            else:
+                shutil.copy2(source, root / name)
+        return root
+
+    return copy
