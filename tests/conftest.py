@@ -252,14 +252,18 @@ def build_site():
 def article(html: str) -> str:
     """The page's main content (what the reader reads), without the theme's navigation."""
     match = re.search(r"<article\b.*?</article>", html, re.S) or re.search(
-        r'<div role="main"[^>]*>.*?</div>\s*</div>\s*</div>', html, re.S)
+        r'role="main".*?(?=<footer\b|</body>)', html, re.S)
     assert match, "no main content found"
     return match[0]
 
 
+_INLINE_TAGS = r"</?(?:a|em|strong|code|span|abbr|b|i|cite|q|small|sup|sub)\b[^>]*>"
+
+
 def plain(html: str) -> str:
-    """Visible text of some HTML, whitespace folded."""
-    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split()).replace(" .", ".").replace(" ,", ",")
+    """The visible text of some HTML, whitespace folded."""
+    text = re.sub(_INLINE_TAGS, "", html)
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", text)).split())
 
 
 @pytest.fixture(scope="session")
