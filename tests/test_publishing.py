@@ -30,7 +30,7 @@ citations: [kaye2020]
 
 def test_raw_html_in_records_is_sanitised_on_built_pages(tmp_path):
     project = tmp_path / "project"
-    for name in ("docs", "findings", "schema"):
+    for name in ("docs", "findings", "schema", "overrides"):
         shutil.copytree(ROOT / name, project / name)
     for name in ("mkdocs.yml", "bibliography.bib", "questions.yml", "CONTRIBUTING.md"):
         shutil.copy(ROOT / name, project / name)

@@ -61,16 +61,19 @@ def read_yaml(path: Path, display: str) -> tuple[YamlDocument | None, list[Probl
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
         return None, [Problem(display, line, 1, "file is not UTF-8 text; save it with UTF-8 encoding")]
-    if not text.strip():
-        return None, [Problem(display, 1, 1, "file is empty")]
     loader = SafeLoader(text)
     try:
         node = loader.get_single_node()
+        if node is None:
+            return None, [Problem(display, 1, 1, "file is empty (it holds no fields)")]
         document = YamlDocument(display, None)
         problems = _check_nodes(node, document)
         if problems:
             return None, problems
-        document.data = loader.construct_document(node)
+        try:
+            document.data = loader.construct_document(node)
+        except ValueError:  # a value of the right form but impossible, such as 2020-13-45
+            return None, _impossible_values(loader, node, display)
     except yaml.MarkedYAMLError as error:
         unclosed = error.context_mark is not None and "end of stream" in (error.problem or "")
         mark = error.context_mark if unclosed else (error.problem_mark or error.context_mark)
@@ -81,6 +84,25 @@ def read_yaml(path: Path, display: str) -> tuple[YamlDocument | None, list[Probl
     finally:
         loader.dispose()
     return document, []
+
+
+def _impossible_values(loader: SafeLoader, root: yaml.Node, display: str) -> list[Problem]:
+    """Find the dates that could not be built (the only scalars the safe loader can reject)."""
+    problems, stack = [], [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, yaml.MappingNode):
+            stack.extend(value for pair in node.value for value in pair)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+        elif node.tag == "tag:yaml.org,2002:timestamp":
+            try:
+                loader.construct_yaml_timestamp(node)
+            except ValueError as error:
+                mark = node.start_mark
+                problems.append(Problem(display, mark.line + 1, mark.column + 1,
+                                        f"'{node.value}' is not a real date ({error}); write it as YYYY-MM-DD"))
+    return sorted(problems) or [Problem(display, 1, 1, "a value in this file could not be read")]
 
 
 def _yaml_message(error: yaml.MarkedYAMLError, text: str, line: int) -> str:
