@@ -28,6 +28,11 @@ NAME_FIELDS = ("author", "editor")
 INHERITED_FIELDS = ("booktitle", "publisher", "address", "year", "month", "series", "volume",
                     "organization", "institution", "school")
 
+# Fields kept as written (only outer braces removed): LaTeX decoding would mangle ~ and % in URLs.
+VERBATIM_FIELDS = ("url", "doi", "eprint", "file", "isbn", "issn")
+# biblatex names (JabRef, Zotero's biblatex export) for the BibTeX fields the style reads.
+BIBLATEX_ALIASES = {"journaltitle": "journal", "location": "address", "annotation": "note"}
+
 _latex = LatexNodes2Text()
 
 
@@ -57,7 +62,7 @@ class Person:
         words = []
         for word in self.given.split():
             parts = [p for p in word.split("-") if p]
-            words.append("-".join(p[0] + "." if not p.endswith(".") or len(p) > 2 else p for p in parts))
+            words.append("-".join(p[0].upper() + "." if not p.endswith(".") or len(p) > 2 else p for p in parts))
         return " ".join(words)
 
 
@@ -128,7 +133,13 @@ def parse_bibliography(text: str, display: str) -> Bibliography:
                 if name not in fields and name in parent_fields:
                     fields[name] = parent_fields[name]
         names = {name: fields.pop(name, []) for name in NAME_FIELDS}
-        plain = {name: decode(str(value)) for name, value in fields.items()}
+        plain = {name: str(value).strip("{}").strip() if name in VERBATIM_FIELDS else decode(str(value))
+                 for name, value in fields.items()}
+        for alias, name in BIBLATEX_ALIASES.items():
+            if alias in plain:
+                plain.setdefault(name, plain.pop(alias))
+        if "year" not in plain and plain.get("date", "")[:4].isdigit():
+            plain["year"] = plain["date"][:4]
         if plain.get("month", "").lower()[:3] in MONTHS:
             plain["month"] = MONTHS[plain["month"].lower()[:3]]
         authors, et_al = _people(names["author"])

@@ -71,7 +71,10 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
             log.warning(str(warning))
 
     def on_files(self, files: Files, config):
-        self.site = Site(config.site_name, config.site_url or "", self.settings.author or config.site_name)
+        # Material's tags plugin lists its index on a page; by convention this site's is tags.md.
+        has_tags = any(name.endswith("tags") for name in config.plugins) and files.get_file_from_path("tags.md")
+        tags_page = "tags.md" if has_tags else ""
+        self.site = Site(config.site_name, config.site_url or "", self.settings.author or config.site_name, tags_page)
         generated = render_pages(self.kb, self.site) | export_files(self.kb, self.site.url)
         clashes = sorted(path for path in generated if files.get_file_from_path(path) is not None)
         if clashes:

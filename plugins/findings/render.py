@@ -24,6 +24,7 @@ class Site:
     name: str
     url: str = ""
     author: str = ""
+    tags_page: str = ""  # the hand-written tags index (Material's tags plugin), if the site has one
 
 
 def _environment() -> Environment:

@@ -98,6 +98,11 @@ def _sentence(value: str) -> str:
     return value if value.endswith((".", "?", "!")) else value + "."
 
 
+def _closed(html: Markup) -> Markup:
+    """``html`` ending with a full stop, unless its text already ends a sentence."""
+    return html if html.striptags().endswith((".", "?", "!")) else html + "."
+
+
 def format_reference(reference: Reference, label: Label) -> Markup:
     """The full reference in the house Harvard style, as HTML safe to place in Markdown."""
     get = reference.get
@@ -123,12 +128,12 @@ def format_reference(reference: Reference, label: Label) -> Markup:
         bits += [text(volume)] if volume else []
         bits += [text(f"pp. {pages}")] if pages else []
         if bits:
-            body.append(Markup(", ").join(bits) + ".")
+            body.append(_closed(Markup(", ").join(bits)))
     elif kind in ("incollection", "inbook", "inproceedings", "conference"):
         body.append(text(_sentence(title)))
         editors = names(reference.editors) + (" (eds)" if len(reference.editors) > 1 else " (ed.)") if reference.editors and reference.authors else ""
         inside = Markup("In: ") + (text(editors) + " " if editors else "") + (Markup("<em>%s</em>") % text(container))
-        body.append(inside + ".")
+        body.append(_closed(inside))
         tail = ", ".join(filter(None, [place_publisher, f"pp. {pages}" if pages else ""]))
         if tail:
             body.append(text(_sentence(tail)))
@@ -138,14 +143,14 @@ def format_reference(reference: Reference, label: Label) -> Markup:
         detail = " ".join(filter(None, [get("type") or _thesis_type(kind), get("number")]))
         if detail:
             title_html += " " + text(f"({detail})")
-        body.append(title_html + ("" if title.endswith((".", "?", "!")) and not detail else "."))
+        body.append(_closed(title_html))
         if get("edition"):
             body.append(text(f"{get('edition')} edn."))
         if get("howpublished"):
             body.append(text(_sentence(get("howpublished"))))
         if place_publisher or get("note"):
             note = f" ({get('note')})" if get("note") and kind == "unpublished" else ""
-            body.append(text(place_publisher + note) + ".")
+            body.append(_closed(text(place_publisher + note)))
         if kind not in ("unpublished",) and get("note"):
             body.append(text(_sentence(get("note"))))
     if get("doi"):
