@@ -14,6 +14,7 @@ import sys
 import textwrap
 from html import unescape
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import yaml
@@ -139,6 +140,26 @@ What partnerships know about working with the public sector [@kaye2020].
 """
 
 
+class _ConfigLoader(yaml.SafeLoader):
+    """Reads mkdocs.yml, leaving tags MkDocs resolves (!ENV, !relative) as None."""
+
+
+_ConfigLoader.add_multi_constructor("!", lambda loader, suffix, node: None)
+
+
+def read_config(path: Path) -> dict:
+    """An mkdocs.yml as data; ``read_config(p)["plugins"]`` etc."""
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=_ConfigLoader)
+
+
+def plugin_settings(config_path: Path) -> dict:
+    """The findings plugin's settings in an mkdocs.yml."""
+    for plugin in read_config(config_path)["plugins"]:
+        if isinstance(plugin, dict) and "findings" in plugin:
+            return plugin["findings"]
+    raise AssertionError(f"{config_path}: the findings plugin is not configured")
+
+
 class Project:
     """A small findings project in a temporary folder, valid until a test changes it."""
 
@@ -156,21 +177,8 @@ class Project:
         path.write_text(textwrap.dedent(text), encoding="utf-8")
         return path
 
-    def write_bytes(self, relative: str, data: bytes) -> Path:
-        path = self.root / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-        return path
-
-    def remove(self, relative: str) -> None:
-        (self.root / relative).unlink()
-
     def settings(self) -> Settings:
-        config = yaml.safe_load(self.config.read_text(encoding="utf-8"))
-        for plugin in config["plugins"]:
-            if isinstance(plugin, dict) and "findings" in plugin:
-                return Settings.model_validate(plugin["findings"])
-        raise AssertionError("the findings plugin is not configured")
+        return Settings.model_validate(plugin_settings(self.config))
 
     def pages(self) -> dict[str, str]:
         docs = self.root / "docs"
@@ -194,21 +202,24 @@ def repo_root() -> Path:
     return REPO
 
 
+def new_project(root: Path) -> Project:
+    """Write the minimal valid project into ``root``."""
+    project = Project(root)
+    project.write("mkdocs.yml", MKDOCS_YML)
+    project.write("bibliography.bib", BIBLIOGRAPHY)
+    project.write("questions.yml", QUESTIONS)
+    project.write("docs/index.md", INDEX_MD)
+    for relative, text in FINDINGS.items():
+        project.write(relative, text)
+    return project
+
+
 @pytest.fixture
 def make_project(tmp_path):
     """Factory: ``make_project()`` writes a minimal valid project and returns a Project."""
-    made = []
 
     def make(name: str = "project") -> Project:
-        project = Project(tmp_path / name)
-        project.write("mkdocs.yml", MKDOCS_YML)
-        project.write("bibliography.bib", BIBLIOGRAPHY)
-        project.write("questions.yml", QUESTIONS)
-        project.write("docs/index.md", INDEX_MD)
-        for relative, text in FINDINGS.items():
-            project.write(relative, text)
-        made.append(project)
-        return project
+        return new_project(tmp_path / name)
 
     return make
 
@@ -224,6 +235,14 @@ def _run(command: list[str], cwd: Path, env: dict | None = None) -> tuple[int, s
     environment.update(env or {})
     result = subprocess.run(command, cwd=cwd, env=environment, capture_output=True, text=True, timeout=120)
     return result.returncode, result.stdout, result.stderr
+
+
+@pytest.fixture(scope="session")
+def minimal_site(tmp_path_factory, build_site) -> SimpleNamespace:
+    """The minimal project, unchanged, built once: ``.project``, ``.code``, ``.output``, ``.site``."""
+    project = new_project(tmp_path_factory.mktemp("minimal") / "project")
+    code, output, site = build_site(project.config, project.root.parent / "site")
+    return SimpleNamespace(project=project, code=code, output=output, site=site)
 
 
 @pytest.fixture(scope="session")
@@ -252,7 +271,7 @@ def build_site():
 def article(html: str) -> str:
     """The page's main content (what the reader reads), without the theme's navigation."""
     match = re.search(r"<article\b.*?</article>", html, re.S) or re.search(
-        r'role="main".*?(?=<footer\b|</body>)', html, re.S)
+        r'<div[^>]*role="main".*?(?=<footer\b|</body>)', html, re.S)
     assert match, "no main content found"
     return match[0]
 
@@ -267,16 +286,10 @@ def plain(html: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def page_text():
-    """Helpers to read built pages: ``page_text.article(html)`` and ``page_text.plain(html)``."""
-
-    class PageText:
-        pass
-
-    helpers = PageText()
-    helpers.article = article
-    helpers.plain = plain
-    return helpers
+def page_text() -> SimpleNamespace:
+    """Helpers to read built pages and configs: ``page_text.article(html)``,
+    ``page_text.plain(html)`` and ``page_text.plugin_settings(mkdocs_yml)``."""
+    return SimpleNamespace(article=article, plain=plain, plugin_settings=plugin_settings)
 
 
 @pytest.fixture

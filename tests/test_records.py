@@ -44,8 +44,8 @@ def test_positions_of_keys_and_list_items_are_one_based(tmp_path):
     assert document.position(("citations", 0)) == (4, 5)
     assert document.position(("citations", 1)) == (5, 5)
     assert document.position(("citations", 1, "locator")) == (6, 5)
-    # A block scalar's text starts on the line after "summary: |".
-    assert document.text_line(("summary",)) == 8
+    # Text inside a block scalar is found on its own line, after "summary: |".
+    assert document.line_of(("summary",), "First line") == 8
 
 
 def test_problem_at_a_location_names_file_and_line(tmp_path):

@@ -15,7 +15,8 @@ from typing import Callable, Iterator
 from .style import Label, text
 
 KEY = r"[\w](?:[\w:.#$%&+?<>~/-]*[\w])?"
-_ITEM = re.compile(rf"^\s*(?P<prefix>[^@]*?)\s*(?P<suppress>-?)@(?P<key>{KEY})\s*(?:,\s*(?P<locator>.*?))?\s*$", re.S)
+# A prefix ("see") is set off from the key by a space, so research@example.org is not a citation.
+_ITEM = re.compile(rf"^\s*(?:(?P<prefix>[^@]*?)\s+)?(?P<suppress>-?)@(?P<key>{KEY})\s*(?:,\s*(?P<locator>.*?))?\s*$", re.S)
 _BRACKETS = re.compile(r"\[(?P<body>[^\[\]]*@[^\[\]]*)\](?![(\[:])")
 _NARRATIVE = re.compile(rf"(?<![\w@/.+\[-])@(?P<key>{KEY})")
 _PROTECTED = re.compile(
@@ -64,7 +65,7 @@ def _matches(markdown: str, known: Callable[[str], bool]) -> Iterator[_Match]:
             if not all(items):
                 continue
             line = markdown.count("\n", 0, start + bracket.start()) + 1
-            cites = tuple(Cite(m["key"], line, m["prefix"], m["locator"] or "", bool(m["suppress"])) for m in items)
+            cites = tuple(Cite(m["key"], line, m["prefix"] or "", m["locator"] or "", bool(m["suppress"])) for m in items)
             found.append(_Match(start + bracket.start(), start + bracket.end(), cites))
             taken.append(bracket.span())
         for narrative in _NARRATIVE.finditer(segment):

@@ -7,13 +7,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
 import yaml
 from pydantic import ValidationError
 
-from .models import Settings, finding_json_schema, slugify
+from .models import ID_PATTERN, Settings, finding_json_schema, slugify
 from .pipeline import build_knowledge_base
 from .problems import FindingsError, Problem, did_you_mean, shown_path
 from .bibliography import read_bibliography
@@ -94,6 +95,9 @@ def new(args: argparse.Namespace) -> int:
     errors += [f"unknown citation key '{key}'{did_you_mean(key, keys)}; add it to {settings.bibliography} first"
                for key in cites if key not in keys]
     finding_id = args.id or slugify(title)
+    if not re.match(ID_PATTERN, finding_id):
+        raise UsageError(f"--id '{finding_id}' is not a valid id: use lower-case letters, digits and hyphens, "
+                         f"e.g. '{slugify(finding_id)}'")
     existing = [p for p in (root / settings.findings).rglob(f"{finding_id}.y*ml")]
     if existing:
         errors.append(f"a finding with id '{finding_id}' exists already: {existing[0].relative_to(root)}; "
@@ -106,9 +110,10 @@ def new(args: argparse.Namespace) -> int:
     schema = os.path.relpath(root / SCHEMA_PATH, path.parent)
     citations = "".join(f"\n  - {key}" for key in cites)
     summary = args.summary or f"{title} [{'; '.join('@' + key for key in cites)}]"
+    summary_block = "".join(f"\n  {line}" if line.strip() else "\n" for line in summary.strip().splitlines())
     record = (f"# yaml-language-server: $schema={Path(schema).as_posix()}\n"
               f"title: {json.dumps(title, ensure_ascii=False)}\ntheme: {theme}\n"
-              f"summary: |\n  {summary}\ncitations:{citations}\nstatus: {args.status}\n")
+              f"summary: |{summary_block}\ncitations:{citations}\nstatus: {args.status}\n")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(record, encoding="utf-8")
     print(path.relative_to(root).as_posix())

@@ -9,9 +9,9 @@ from __future__ import annotations
 import datetime
 import re
 from enum import Enum
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_serializer, field_validator, model_validator
 
 ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
@@ -94,7 +94,11 @@ class Citation(Record):
 class Statistic(Record):
     """A figure stated by a finding, e.g. 86 per cent of partnership members."""
 
-    value: Union[int, float]
+    value: float
+
+    @field_serializer("value")
+    def _whole_as_int(self, value: float) -> int | float:
+        return int(value) if value.is_integer() else value
     unit: Text = Field(description="What the value counts, e.g. 'per cent' or 'partnerships'.")
     measure: Text = Field(description="What is measured, in words.")
     source: Text = Field(description="The BibTeX key of the source the figure comes from.")
@@ -151,3 +155,12 @@ class Settings(Record):
     questions: str = "questions.yml"
     author: str = Field(default="", description="Who the findings are credited to in 'Cite this finding'.")
     themes: list[Theme] = Field(min_length=1)
+
+    @field_validator("themes")
+    @classmethod
+    def _unique_ids(cls, themes: list[Theme]) -> list[Theme]:
+        ids = [theme.id for theme in themes]
+        repeated = sorted({i for i in ids if ids.count(i) > 1})
+        if repeated:
+            raise ValueError(f"theme id given more than once: {', '.join(repeated)}; give each theme its own id")
+        return themes

@@ -7,9 +7,10 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from .bibliography import Reference, read_bibliography
-from .citations import CitationLinker, find_citations
+from .citations import Cite, CitationLinker, find_citations
 from .models import Question, Settings, Theme
 from .problems import FindingsError, Problem, did_you_mean
 from .style import Label, assign_labels, format_reference, sort_key
@@ -44,14 +45,16 @@ def page_title(markdown: str, path: str) -> str:
     return match[1].strip().strip("\"'") if match else path
 
 
-def check_markdown(markdown: str, path: str, keys: set[str], first_line: int = 1) -> tuple[list[Problem], set[str]]:
-    """Unknown keys cited in a Markdown text, and the keys it cites."""
+def check_markdown(markdown: str, path: str, keys: set[str],
+                   line_of: Callable[[Cite], int] = lambda cite: cite.line) -> tuple[list[Problem], set[str]]:
+    """Unknown keys cited in a Markdown text, and the keys it cites; ``line_of`` places a
+    citation in its file when the text is a value inside one."""
     problems, cited = [], set()
     for cite in find_citations(markdown, keys.__contains__):
         if cite.key in keys:
             cited.add(cite.key)
         else:
-            problems.append(Problem(path, first_line + cite.line - 1, 0, f"unknown citation key '{cite.key}'"
+            problems.append(Problem(path, line_of(cite), 0, f"unknown citation key '{cite.key}'"
                                     f"{did_you_mean(cite.key, keys)}; add it to bibliography.bib or correct it"))
     return problems, cited
 
@@ -72,8 +75,9 @@ def build_knowledge_base(root: Path, settings: Settings, pages: dict[str, str] |
     cited_by: dict[str, list[FindingRecord]] = defaultdict(list)
     cited_anywhere: set[str] = set()
     for record in records:
-        summary_line = record.document.text_line(("summary",))
-        summary_problems, cited = check_markdown(record.finding.summary, record.path, keys, summary_line)
+        summary_problems, cited = check_markdown(
+            record.finding.summary, record.path, keys,
+            lambda cite, document=record.document: document.line_of(("summary",), "@" + cite.key))
         problems += summary_problems
         cited |= {c.key for c in record.finding.citations if c.key in keys}
         cited_anywhere |= cited

@@ -24,7 +24,7 @@ from .render import UNLISTED_FOLDERS, Site, render_blocks, render_pages, sanitiz
 
 log = get_plugin_logger(__name__)
 
-REQUIRED_EXTENSIONS = ("attr_list", "md_in_html")
+REQUIRED_EXTENSIONS = ("attr_list", "md_in_html", "admonition")
 
 
 class FindingsConfig(Config):

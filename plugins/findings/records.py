@@ -32,7 +32,8 @@ class YamlDocument:
     path: str
     data: Any
     positions: dict[Location, tuple[int, int]] = field(default_factory=dict)
-    text_lines: dict[Location, int] = field(default_factory=dict)
+    spans: dict[Location, tuple[int, int]] = field(default_factory=dict)
+    source: list[str] = field(default_factory=list)
 
     def position(self, location: Location) -> tuple[int, int]:
         """The position of the deepest known part of ``location`` (the file start if none)."""
@@ -41,9 +42,13 @@ class YamlDocument:
                 return self.positions[location[:end]]
         return (1, 1)
 
-    def text_line(self, location: Location) -> int:
-        """The line where a text value's content starts (the line after ``key: |``)."""
-        return self.text_lines.get(location, self.position(location)[0])
+    def line_of(self, location: Location, needle: str) -> int:
+        """The line inside the value at ``location`` that contains ``needle`` (else the key's line)."""
+        first, last = self.spans.get(location, (0, 0))
+        for number in range(first, last + 1):
+            if 0 < number <= len(self.source) and needle in self.source[number - 1]:
+                return number
+        return self.position(location)[0]
 
     def problem(self, location: Location, message: str, severity: str = "error") -> Problem:
         line, column = self.position(location)
@@ -66,7 +71,7 @@ def read_yaml(path: Path, display: str) -> tuple[YamlDocument | None, list[Probl
         node = loader.get_single_node()
         if node is None:
             return None, [Problem(display, 1, 1, "file is empty (it holds no fields)")]
-        document = YamlDocument(display, None)
+        document = YamlDocument(display, None, source=text.splitlines())
         problems = _check_nodes(node, document)
         if problems:
             return None, problems
@@ -134,7 +139,7 @@ def _check_nodes(root: yaml.Node, document: YamlDocument) -> list[Problem]:
         seen.add(id(node))
         children: list[tuple[yaml.Node, Location]] = []
         if isinstance(node, yaml.ScalarNode):
-            document.text_lines[location] = mark.line + (2 if node.style in ("|", ">") else 1)
+            document.spans[location] = (mark.line + 1, node.end_mark.line + 1)
         elif isinstance(node, yaml.MappingNode):
             keys: dict[Any, int] = {}
             for key_node, value_node in node.value:

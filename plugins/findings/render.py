@@ -33,7 +33,7 @@ def _environment() -> Environment:
     env.filters["text"] = text
     # Front-matter values: the theme prints them into <title> and <meta> unescaped.
     env.filters["yaml"] = lambda value: json.dumps(str(escape(value)), ensure_ascii=False)
-    env.filters["number"] = lambda value: f"{value:,}" if float(value).is_integer() else f"{value:,.1f}"
+    env.filters["number"] = lambda value: f"{int(value):,}" if float(value).is_integer() else f"{value:,}"
     env.filters["plain"] = plain_text
     env.tests["contains"] = lambda sequence, item: item in sequence
     return env

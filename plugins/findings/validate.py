@@ -150,8 +150,13 @@ def check_references(records: Iterable[FindingRecord], themes: list[Theme], keys
             if other not in finding_ids:
                 unknown(doc, ("related", index), "related finding", other, finding_ids,
                         "give the id (file name without .yml) of an existing finding")
+    first_question: dict[str, int] = {}
     for index, question in enumerate(questions):
         assert questions_doc is not None
+        if question.id in first_question:
+            problems.append(questions_doc.problem((index, "id"), f"question id '{question.id}' is already used by "
+                                                  f"question {first_question[question.id] + 1}; give each its own id"))
+        first_question.setdefault(question.id, index)
         for position, theme in enumerate(question.themes):
             if theme not in theme_ids:
                 unknown(questions_doc, (index, "themes", position), "theme", theme, theme_ids, "use a declared theme id")
