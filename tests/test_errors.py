@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
 
 PROBLEM_LINE = re.compile(r"(?P<path>[\w./-]+\.(?:yml|yaml|bib|md)):(?P<line>\d+)(?::(?P<column>\d+))?: (?P<message>.+)$")
 
