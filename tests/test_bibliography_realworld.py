@@ -91,9 +91,9 @@ def test_nothing_raw_reaches_a_reference(realworld):
 def test_doi_and_url_become_links(realworld):
     bibliography, labels = realworld
     html = format_reference(bibliography.references["Smith2018"], labels["Smith2018"])
-    assert '<a href="https://doi.org/10.1177/0269094218765432">' in html
+    assert '<a class="url" href="https://doi.org/10.1177/0269094218765432">' in html
     html = format_reference(bibliography.references["newlocal2021"], labels["newlocal2021"])
-    assert '<a href="https://www.newlocal.org.uk/publications/community-power-the-evidence/">' in html
+    assert '<a class="url" href="https://www.newlocal.org.uk/publications/community-power-the-evidence/">' in html
 
 
 class _KB:

@@ -135,7 +135,8 @@ def _render(template: str, page: str, kb: KnowledgeBase, site: Site, context: di
 # What generated pages may contain once rendered: ordinary document markup, ids and classes, and
 # links with safe schemes. Scripts, frames, event handlers and javascript: URLs are removed.
 _ATTRIBUTES = {tag: set(names) for tag, names in nh3.ALLOWED_ATTRIBUTES.items()}
-_ATTRIBUTES["*"] = _ATTRIBUTES.get("*", set()) | {"id", "class", "title"}
+_ATTRIBUTES["*"] = _ATTRIBUTES.get("*", set()) | {"id", "class", "title", "aria-label"}
+_ATTRIBUTES["a"] = _ATTRIBUTES.get("a", set()) | {"rel"}
 
 
 def sanitize_html(html: str) -> str:

@@ -155,10 +155,10 @@ def format_reference(reference: Reference, label: Label) -> Markup:
             body.append(text(_sentence(get("note"))))
     if get("doi"):
         doi = get("doi").removeprefix("https://doi.org/")
-        body.append(Markup('doi: <a href="https://doi.org/%s">%s</a>.') % (doi, text(doi)))
+        body.append(Markup('doi: <a class="url" href="https://doi.org/%s">%s</a>.') % (doi, text(doi)))
     elif get("url"):
         accessed = f" (Accessed: {get('urldate')})" if get("urldate") else ""
-        body.append(Markup('Available at: <a href="%s">%s</a>%s.') % (get("url"), text(get("url")), text(accessed)))
+        body.append(Markup('Available at: <a class="url" href="%s">%s</a>%s.') % (get("url"), text(get("url")), text(accessed)))
     return head + " " + Markup(" ").join(body)
 
 

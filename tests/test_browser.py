@@ -1,0 +1,311 @@
+"""The built site in a real browser: axe-core finds no WCAG 2.1 A/AA violation on any kind of
+page, the keyboard reaches and follows citations, pages fit a phone and a desktop, and a printed
+page is its content only.
+
+The site is built once, served on 127.0.0.1 and opened in headless Chromium (Debian's `chromium`
+package, driven by Playwright; `playwright install` is never needed). Requests that leave
+127.0.0.1 (web fonts) are refused, so the tests need no network. Screenshots at 390 px and
+1280 px go to tests/screenshots/ (or $SCREENSHOT_DIR) for a person to look at.
+
+Without /usr/bin/chromium these tests are skipped, unless the CI environment variable is set:
+then they fail."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import re
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+import yaml
+
+try:
+    from playwright.sync_api import sync_playwright
+    from axe_playwright_python.sync_playwright import Axe
+except ImportError as error:  # pragma: no cover - depends on the machine
+    sync_playwright = Axe = None
+    MISSING_PACKAGE = str(error)
+
+CHROMIUM = Path("/usr/bin/chromium")
+# As root and on a machine without internet, Chromium needs no sandbox and none of its
+# background networking (it stalls on refused connections otherwise).
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+PHONE, DESKTOP = 390, 1280
+HEIGHTS = {PHONE: 844, DESKTOP: 800}
+SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR") or Path(__file__).parent / "screenshots")
+
+# One page of each kind the plugin generates, plus the hand-written home page.
+KINDS = ["home", "themes index", "theme", "finding", "source", "bibliography", "questions",
+         "evidence map", "tags", "browse", "public body", "kind of evidence"]
+
+
+def _unavailable(reason: str):
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason}; CI is set, so the browser tests must run (see the README's test command)",
+                    pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if sync_playwright is None:
+        _unavailable(f"Playwright or axe-playwright-python is not installed ({MISSING_PACKAGE}): "
+                     "python3 -m pip install -e '.[test]'")
+    if not CHROMIUM.exists():
+        _unavailable(f"{CHROMIUM} is missing: apt-get install -y chromium")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="session")
+def built_site(repo_root, build_site, tmp_path_factory) -> Path:
+    """The real repository built once per session (the same folder tests/test_links.py uses)."""
+    site_dir = tmp_path_factory.getbasetemp() / "real-site"
+    done = tmp_path_factory.getbasetemp() / "real-site.built"
+    if not done.exists():
+        code, output, _ = build_site(repo_root / "mkdocs.yml", site_dir)
+        assert code == 0, output
+        done.touch()
+    return site_dir
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):
+        pass
+
+
+class _Server(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        # A tab closed while a file was still being sent (the search index) is not an error.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
+@pytest.fixture(scope="session")
+def site_url(built_site) -> str:
+    """The built site served on 127.0.0.1 at a free port, e.g. 'http://127.0.0.1:43117/'."""
+    server = _Server(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(built_site)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+def _first_dir(folder: Path) -> str:
+    names = sorted(p.name for p in folder.iterdir() if (p / "index.html").is_file())
+    assert names, f"no pages in {folder}"
+    return names[0]
+
+
+@pytest.fixture(scope="session")
+def site_pages(repo_root, built_site, page_text) -> dict[str, str]:
+    """Kind of page -> its path on the site. The finding is the one with the longest title
+    (the hardest to lay out) that has a citation; the theme is the first one configured."""
+    theme = page_text.plugin_settings(repo_root / "mkdocs.yml")["themes"][0]["id"]
+    findings = []
+    for path in sorted((repo_root / "findings").glob("*/*.yml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        if data.get("citations") and (built_site / "findings" / path.stem / "index.html").is_file():
+            findings.append((len(str(data.get("title", ""))), path.stem))
+    assert findings, "no published finding with a citation"
+    finding = max(findings)[1]
+    return {
+        "home": "",
+        "themes index": "themes/",
+        "theme": f"themes/{theme}/",
+        "finding": f"findings/{finding}/",
+        "source": f"sources/{_first_dir(built_site / 'sources')}/",
+        "bibliography": "bibliography/",
+        "questions": "questions/",
+        "evidence map": "evidence-map/",
+        "tags": "tags/",
+        "browse": "browse/",
+        "public body": f"public-bodies/{_first_dir(built_site / 'public-bodies')}/",
+        "kind of evidence": f"evidence/{_first_dir(built_site / 'evidence')}/",
+    }
+
+
+@pytest.fixture
+def open_page(browser, site_url):
+    """``open_page(path, width)``: a fresh browser tab of that width showing a page of the site."""
+    contexts = []
+
+    def open_(path: str, width: int = DESKTOP):
+        context = browser.new_context(viewport={"width": width, "height": HEIGHTS[width]})
+        contexts.append(context)
+        context.set_default_timeout(20_000)
+        # Nothing but the site itself: no web fonts or anything else from outside.
+        context.route(re.compile(r"^(?!" + re.escape(site_url) + ")"), lambda route: route.abort())
+        page = context.new_page()
+        response = page.goto(site_url + path)
+        assert response is not None and response.ok, f"{site_url + path}: {response.status if response else 'no response'}"
+        return page
+
+    yield open_
+    for context in contexts:
+        context.close()
+
+
+def _report(where: str, violations: list[dict]) -> str:
+    lines = [f"{where}: {len(violations)} axe violations"]
+    for violation in violations:
+        lines.append(f"- {violation['id']} ({violation.get('impact')}): {violation['help']} <{violation['helpUrl']}>")
+        for node in violation["nodes"]:
+            summary = " ".join(node.get("failureSummary", "").split())
+            lines.append(f"    {', '.join(map(str, node['target']))}: {summary}")
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_axe_finds_no_wcag_violation(kind, site_pages, open_page):
+    page = open_page(site_pages[kind], DESKTOP)
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS},
+                                       "resultTypes": ["violations"]})
+    violations = results.response["violations"]
+    assert not violations, _report(f"{kind} page /{site_pages[kind]}", violations)
+
+
+def test_search_works_from_the_keyboard_and_its_results_pass_axe(site_pages, open_page, site_url):
+    page = open_page(site_pages["home"], DESKTOP)
+    page.keyboard.press("/")  # Material's shortcut to the search box
+    assert page.evaluate("document.activeElement.matches('.md-search__input')"), "'/' did not focus the search box"
+    page.keyboard.type("council")
+    page.locator(".md-search-result__item").first.wait_for()
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS},
+                                       "resultTypes": ["violations"]})
+    violations = results.response["violations"]
+    assert not violations, _report("search results for 'council'", violations)
+    page.keyboard.press("ArrowDown")
+    first = page.evaluate("document.activeElement.href")
+    assert first and first.startswith(site_url), f"ArrowDown did not reach a search result: {first}"
+    page.keyboard.press("Enter")
+    page.wait_for_url(first)
+
+
+_FOCUSED = """() => {
+  const e = document.activeElement;
+  if (!e || e === document.body) return null;
+  const style = getComputedStyle(e);
+  return {href: e.href || null, text: (e.innerText || e.value || '').trim().slice(0, 80),
+          className: String(e.className || ''), outline: style.outlineStyle, outlineWidth: style.outlineWidth};
+}"""
+
+
+def _tab_until(page, wanted: str, limit: int = 200) -> list[dict]:
+    """Press Tab until the focused element's href is `wanted`; every element focused on the way."""
+    focused = []
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        now = page.evaluate(_FOCUSED)
+        focused.append(now)
+        if now and now["href"] == wanted:
+            return focused
+    raise AssertionError(f"{limit} presses of Tab never reached {wanted}; focus went through:\n"
+                         + "\n".join(f"  {f}" for f in focused))
+
+
+def test_keyboard_reaches_the_theme_and_a_citation_and_follows_it(site_pages, open_page):
+    page = open_page(site_pages["finding"], DESKTOP)
+    links = page.evaluate("""() => {
+      const article = [...document.querySelectorAll('article a')];
+      const theme = article.find(a => /\\/themes\\/[^/]+\\/$/.test(a.pathname));
+      const citation = article.find(a => a.pathname.endsWith('/bibliography/') && a.hash.length > 1);
+      return {theme: theme && theme.href, citation: citation && citation.href};
+    }""")
+    assert links["theme"], "no link to the finding's theme"
+    assert links["citation"], "no citation linking to the bibliography"
+
+    first = _tab_until(page, links["theme"])
+    assert first[0] and "md-skip" in first[0]["className"], f"the first Tab should reach 'Skip to content', not {first[0]}"
+    theme = first[-1]
+    assert theme["outline"] != "none" and theme["outlineWidth"] != "0px", f"no visible focus on the theme link: {theme}"
+
+    _tab_until(page, links["citation"])
+    page.keyboard.press("Enter")
+    key = links["citation"].split("#", 1)[1]
+    page.wait_for_url(re.compile(r"/bibliography/#" + re.escape(key) + "$"))
+    target = page.evaluate("() => { const t = document.querySelector(':target'); if (!t) return null;"
+                           " const r = t.getBoundingClientRect(); return {id: t.id, top: r.top, bottom: r.bottom}; }")
+    assert target and target["id"] == key, f"Enter on the citation did not land on #{key}: {target}"
+    assert 0 <= target["bottom"] and target["top"] < 800, f"#{key} is not scrolled into view: {target}"
+
+
+def test_skip_link_jumps_over_the_navigation(site_pages, open_page):
+    page = open_page(site_pages["finding"], DESKTOP)
+    page.keyboard.press("Tab")
+    assert "md-skip" in page.evaluate(_FOCUSED)["className"]
+    page.keyboard.press("Enter")
+    theme = page.evaluate("() => [...document.querySelectorAll('article a')].find(a => /\\/themes\\//.test(a.pathname)).href")
+    focused = _tab_until(page, theme, limit=5)  # past the title's permalink, straight to the theme
+    assert len(focused) <= 5
+
+
+SCREENSHOT_PAGES = ["home", "theme", "finding", "evidence map"]
+
+
+@pytest.mark.parametrize("width", [PHONE, DESKTOP])
+@pytest.mark.parametrize("kind", SCREENSHOT_PAGES)
+def test_page_fits_the_screen_and_is_screenshotted(kind, width, site_pages, open_page):
+    page = open_page(site_pages[kind], width)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{kind.replace(' ', '-')}-{width}.png"
+    page.screenshot(path=str(path), full_page=True)
+    print(f"screenshot: {path}")
+    # Nothing makes the page itself scroll sideways: wide tables scroll inside their own box.
+    overflow = page.evaluate("""() => {
+      const width = document.documentElement.clientWidth;
+      if (document.scrollingElement.scrollWidth <= width) return null;
+      return [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > width + 1)
+        .slice(0, 5).map(e => e.tagName.toLowerCase() + (e.className ? '.' + String(e.className).split(' ').join('.') : ''));
+    }""")
+    assert overflow is None, f"/{site_pages[kind]} at {width} px scrolls sideways; too wide: {overflow}"
+
+
+def test_evidence_map_scrolls_in_its_own_box_on_a_phone_keeping_the_themes_in_view(site_pages, open_page):
+    page = open_page(site_pages["evidence map"], PHONE)
+    result = page.evaluate("""() => {
+      const table = document.querySelector('.evidence-map table');
+      let box = table.parentElement;
+      while (box && !(box.scrollWidth > box.clientWidth && getComputedStyle(box).overflowX === 'auto')) box = box.parentElement;
+      if (!box || box === document.documentElement || box === document.body) return null;
+      const theme = table.querySelector('tbody th');
+      box.scrollLeft = box.scrollWidth;
+      const shown = box.getBoundingClientRect(), cell = theme.getBoundingClientRect();
+      return {box: box.className, scrolled: box.scrollLeft, box_left: shown.left, box_right: shown.right,
+              theme_left: cell.left, theme_right: cell.right};
+    }""")
+    assert result, "the evidence map does not scroll inside a box of its own on a phone"
+    assert result["scrolled"] > 0
+    assert result["box_left"] - 1 <= result["theme_left"] and result["theme_right"] <= result["box_right"], \
+        f"scrolled to its last column, the map hides the theme names: {result}"
+
+
+@pytest.mark.parametrize("kind", ["finding", "theme"])
+def test_a_printed_page_is_its_content_only(kind, site_pages, open_page):
+    page = open_page(site_pages[kind], DESKTOP)
+    page.emulate_media(media="print")
+    shown = page.evaluate("""() => Object.fromEntries(
+      ['.md-header', '.md-search', '.md-tabs', '.md-sidebar--primary', '.md-sidebar--secondary',
+       '.md-footer', '.md-top', '.md-skip', 'article h1', 'article']
+        .map(s => [s, [...document.querySelectorAll(s)].some(e => e.checkVisibility())]))""")
+    hidden = {name: visible for name, visible in shown.items() if not name.startswith("article")}
+    assert not any(hidden.values()), f"printed with the page: {[name for name, v in hidden.items() if v]}"
+    assert shown["article"] and shown["article h1"], "the content itself is not printed"
+    # A link whose text is its own address is not followed by the address again.
+    repeated = page.evaluate("""() => [...document.querySelectorAll('article a[href^="http"]')]
+      .filter(a => a.textContent.trim() === a.getAttribute('href') && getComputedStyle(a, '::after').content !== 'none')
+      .map(a => a.href)""")
+    assert not repeated, f"printed twice: {repeated}"
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.pdf(path=str(SCREENSHOTS / f"{kind}-print.pdf"), format="A4", print_background=True)
