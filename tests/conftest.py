@@ -246,6 +246,15 @@ def minimal_site(tmp_path_factory, build_site) -> SimpleNamespace:
 
 
 @pytest.fixture(scope="session")
+def built_site(repo_root, build_site, tmp_path_factory) -> Path:
+    """The real repository built once per test session with `mkdocs build --strict`."""
+    code, output, site_dir = build_site(repo_root / "mkdocs.yml", tmp_path_factory.mktemp("real") / "site")
+    assert code == 0, output
+    assert "Traceback" not in output
+    return site_dir
+
+
+@pytest.fixture(scope="session")
 def run_cli():
     """``run_cli(*args, cwd=..., env=None)`` runs the `findings` command: (code, stdout, stderr)."""
 

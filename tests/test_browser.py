@@ -65,18 +65,6 @@ def browser():
         chromium.close()
 
 
-@pytest.fixture(scope="session")
-def built_site(repo_root, build_site, tmp_path_factory) -> Path:
-    """The real repository built once per session (the same folder tests/test_links.py uses)."""
-    site_dir = tmp_path_factory.getbasetemp() / "real-site"
-    done = tmp_path_factory.getbasetemp() / "real-site.built"
-    if not done.exists():
-        code, output, _ = build_site(repo_root / "mkdocs.yml", site_dir)
-        assert code == 0, output
-        done.touch()
-    return site_dir
-
-
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, format, *args):
         pass

@@ -8,7 +8,6 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
-import pytest
 
 # Where the site is pretended to live while resolving relative links.
 BASE = "http://site.invalid/"
@@ -18,23 +17,6 @@ LINK_ATTRIBUTES = {("a", "href"), ("area", "href"), ("link", "href"), ("img", "s
                    ("source", "src"), ("iframe", "src")}
 # <link rel=...> values that name something other than a file of this site.
 NOT_FILES = {"preconnect", "dns-prefetch"}
-
-
-@pytest.fixture(scope="session")
-def built_site(repo_root, build_site, tmp_path_factory) -> Path:
-    """The real repository built once per test session with `mkdocs build --strict` (shared
-    with tests/test_browser.py through the session's temporary folder)."""
-    return build_real_site(repo_root, build_site, tmp_path_factory)
-
-
-def build_real_site(repo_root: Path, build_site, tmp_path_factory) -> Path:
-    site_dir = tmp_path_factory.getbasetemp() / "real-site"
-    done = tmp_path_factory.getbasetemp() / "real-site.built"
-    if not done.exists():
-        code, output, _ = build_site(repo_root / "mkdocs.yml", site_dir)
-        assert code == 0, output
-        done.touch()
-    return site_dir
 
 
 class _Page(HTMLParser):

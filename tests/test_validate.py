@@ -353,13 +353,21 @@ def test_check_references_directly(project):
     records, problems = load_findings(project.root / "findings", project.root)
     assert problems == []
     themes = [Theme(id="power-dynamics", title="Power dynamics", description="Power.")]
-    found = check_references(records, themes, {"kaye2020", "localtrust2020reps"}, [], None)
+    ids = [record.id for record in records]
+    found = check_references(records, ids, themes, {"kaye2020", "localtrust2020reps"}, [], None)
     messages = sorted((p.path.rsplit("/", 1)[-1], p.line, p.message.split(";")[0].split(" (")[0]) for p in found)
     assert messages == [
         ("good-relationships-with-external-partners.yml", 2, "unknown theme 'relationship-quality'"),
         ("good-relationships-with-external-partners.yml", 7, "unknown citation key 'localtrust2020survey'"),
         ("influence-local-decision-making.yml", 7, "unknown citation key 'localtrust2020survey'"),
     ]
+
+
+def test_a_broken_finding_is_reported_once_not_again_by_what_links_to_it(project):
+    # Both other findings and the questions link to this one; only its own file is reported.
+    project.write("findings/power-dynamics/influence-local-decision-making.yml", "title: [unclosed\n")
+    problems = project.problems()
+    assert [p.path for p in problems] == ["findings/power-dynamics/influence-local-decision-making.yml"]
 
 
 def test_every_problem_is_reported_at_once(project):

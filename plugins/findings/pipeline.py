@@ -14,7 +14,7 @@ from .citations import Cite, CitationLinker, find_citations
 from .models import Question, Settings, Theme
 from .problems import FindingsError, Problem, did_you_mean
 from .style import Label, assign_labels, format_reference, sort_key
-from .validate import FindingRecord, check_references, load_findings, load_questions
+from .validate import FindingRecord, check_references, load_findings, load_questions, record_files
 
 
 @dataclass
@@ -70,7 +70,8 @@ def build_knowledge_base(root: Path, settings: Settings, pages: dict[str, str] |
     questions, questions_doc, question_problems = load_questions(root / settings.questions, root)
     problems += question_problems
     keys = set(bibliography.references)
-    problems += check_references(records, settings.themes, keys, questions, questions_doc)
+    finding_ids = sorted({path.stem for path in record_files(root / settings.findings)})
+    problems += check_references(records, finding_ids, settings.themes, keys, questions, questions_doc)
 
     cited_by: dict[str, list[FindingRecord]] = defaultdict(list)
     cited_anywhere: set[str] = set()

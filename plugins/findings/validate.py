@@ -119,12 +119,12 @@ def load_questions(path: Path, root: Path) -> tuple[list[Question], YamlDocument
     return questions, document, []
 
 
-def check_references(records: Iterable[FindingRecord], themes: list[Theme], keys: set[str],
-                     questions: list[Question], questions_doc: YamlDocument | None) -> list[Problem]:
-    """Cross-record checks: every theme, citation key and finding id named must exist."""
-    records = list(records)
+def check_references(records: Iterable[FindingRecord], finding_ids: list[str], themes: list[Theme],
+                     keys: set[str], questions: list[Question], questions_doc: YamlDocument | None) -> list[Problem]:
+    """Cross-record checks: every theme, citation key and finding id named must exist.
+    ``finding_ids`` holds the id of every finding file, valid or not, so one broken file is
+    reported once rather than again by everything that links to it."""
     theme_ids = [t.id for t in themes]
-    finding_ids = [r.id for r in records]
     problems = []
 
     def unknown(doc: YamlDocument, location: tuple, what: str, value: str, known: list[str], hint: str) -> None:
