@@ -215,3 +215,24 @@ def test_properdocs_builds_the_same_site(repo_root, build_site, tmp_path, page_t
     assert "64 per cent" in page_text.plain(html)
     assert re.search(r'>Local Trust, 2020a</a>', html)
     assert (site_dir / "bibliography" / "index.html").is_file()
+
+
+def test_search_index_holds_every_finding_by_its_title_and_summary(site, published):
+    index = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
+    pages = {doc["location"]: doc for doc in index["docs"]}
+    for finding_id, data in published.items():
+        doc = pages.get(f"findings/{finding_id}/")
+        assert doc is not None, finding_id
+        assert doc["title"].startswith(data["title"][:40].split("'")[0])
+        words = data["summary"].split()
+        start = next(i for i in range(len(words)) if not re.search(r"[@\[\]*_'`]", " ".join(words[i:i + 4])))
+        phrase = " ".join(words[start:start + 4])
+        assert any(phrase in d["text"] for loc, d in pages.items() if loc.startswith(f"findings/{finding_id}/")), finding_id
+
+
+def test_pages_have_a_title_description_and_open_graph_tags(site, published):
+    finding_id, data = next(iter(sorted(published.items())))
+    html = (site / "findings" / finding_id / "index.html").read_text(encoding="utf-8")
+    assert re.search(r'<meta name="description" content="[^"]{20,}">', html)
+    assert '<meta property="og:title"' in html and '<meta property="og:description"' in html
+    assert f'<meta property="og:url" content="https://localtrust.github.io/findings/findings/{finding_id}/">' in html
