@@ -1,0 +1,171 @@
+"""Measurements: full `mkdocs build` of the findings site (a) and of the plain site (b) as
+subprocesses, the plugin's stages in a worker process of their own (c), and `findings lint`.
+
+Run as ``python -m bench.measure PROJECT OUT.json HTML_CACHE.json`` it is that stage worker.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from .corpus import generate_plain_site, generate_project
+
+REPO = Path(__file__).resolve().parents[1]
+ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+STAGES = ("load", "render", "export", "link", "sanitize")
+
+
+def run(cmd: list[str], cwd: Path, log: Path) -> tuple[float, int, str]:
+    """Run ``cmd``; wall seconds, peak RSS in bytes (this child alone, from wait4) and its output."""
+    with open(log, "w") as out:
+        start = time.perf_counter()
+        process = subprocess.Popen(cmd, cwd=cwd, env=ENV, stdout=out, stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    output = log.read_text(errors="replace")
+    if process.returncode not in (0,) and not (cmd[-1] == "lint" and process.returncode == 1):
+        raise RuntimeError(f"{' '.join(cmd)} exited {process.returncode}:\n{output[-3000:]}")
+    return seconds, usage.ru_maxrss * 1024, output
+
+
+def build(project: Path, site: Path, log: Path) -> tuple[float, int, int]:
+    """`mkdocs build` of a project: seconds, peak RSS, number of WARNING lines."""
+    seconds, rss, output = run([sys.executable, "-m", "mkdocs", "build", "--clean", "-f",
+                                str(project / "mkdocs.yml"), "-d", str(site)], project, log)
+    return seconds, rss, len(re.findall(r"^WARNING", output, re.M))
+
+
+def lint(project: Path, log: Path) -> tuple[float, int, str]:
+    """`findings --config mkdocs.yml lint`: seconds, peak RSS and its last line."""
+    command = shutil.which("findings") or ""
+    cmd = [command] if command else [sys.executable, "-m", "findings.cli"]
+    seconds, rss, output = run(cmd + ["--config", str(project / "mkdocs.yml"), "lint"], project, log)
+    return seconds, rss, (output.strip().splitlines() or [""])[-1]
+
+
+def stages(project: Path, out: Path, cache: Path, log: Path) -> dict:
+    """The stage worker, in a fresh process so caches are cold and its peak RSS is its own."""
+    _, rss, _ = run([sys.executable, "-m", "bench.measure", str(project), str(out), str(cache)], REPO, log)
+    result = json.loads(out.read_text())
+    result["rss_process"] = rss
+    return result
+
+
+def measure(findings: int, references: int, repeat: int, work: Path, seed: int = 1,
+            progress=print) -> dict:
+    """Generate both sites for N findings and M references and measure a, b, c and lint."""
+    work.mkdir(parents=True, exist_ok=True)
+    project, plain = work / "findings-site", work / "plain-site"
+    logs = work / "logs"
+    logs.mkdir(exist_ok=True)
+    progress(f"N={findings} M={references}: generating the project in {work}")
+    generate_project(project, findings, references, seed)
+
+    runs = []
+    for i in range(repeat):
+        progress(f"  stages, run {i + 1}/{repeat}")
+        runs.append(stages(project, work / "stages.json", work / "html-cache.json", logs / f"stages-{i}.log"))
+    sizes = runs[0]["sizes"]
+    generate_plain_site(plain, sizes, seed)
+
+    a, b = [], []
+    for i in range(repeat):  # interleaved, so drift in the machine's speed hits both alike
+        progress(f"  mkdocs build, run {i + 1}/{repeat}: findings site")
+        a.append(build(project, work / "site-a", logs / f"build-a-{i}.log"))
+        progress(f"  mkdocs build, run {i + 1}/{repeat}: plain site")
+        b.append(build(plain, work / "site-b", logs / f"build-b-{i}.log"))
+    lints = []
+    for i in range(repeat):
+        progress(f"  findings lint, run {i + 1}/{repeat}")
+        lints.append(lint(project, logs / f"lint-{i}.log"))
+
+    median = statistics.median
+    stage = {name: median(r["times"][name] for r in runs) for name in STAGES}
+    return {
+        "findings": findings, "references": references,
+        "pages": len(sizes), "data_files": runs[0]["data_files"],
+        "markdown_mb": sum(sizes.values()) / 1e6,
+        "a": median(r[0] for r in a), "b": median(r[0] for r in b),
+        "a_runs": [r[0] for r in a], "b_runs": [r[0] for r in b],
+        "a_rss": max(r[1] for r in a), "b_rss": max(r[1] for r in b),
+        "a_warnings": a[0][2], "b_warnings": b[0][2],
+        "stages": stage, "c": sum(stage.values()),
+        "c_rss": max(r["rss_after_link"] for r in runs),
+        "c_rss_process": max(r["rss_process"] for r in runs),
+        "lint": median(r[0] for r in lints), "lint_rss": max(r[1] for r in lints), "lint_said": lints[0][2],
+    }
+
+
+# --- the stage worker ---------------------------------------------------------------------------
+
+def _stage_worker(project: Path, out: Path, cache: Path) -> None:
+    import markdown
+    from mkdocs.utils.meta import get_data
+
+    from findings import render
+    from findings.cli import read_settings
+    from findings.export import export_files
+    from findings.pipeline import build_knowledge_base
+
+    config = (project / "mkdocs.yml").read_text(encoding="utf-8")
+    name = re.search(r"^site_name: (.*)$", config, re.M)[1]
+    url = re.search(r"^site_url: (.*)$", config, re.M)[1]
+    root, settings, docs = read_settings(project / "mkdocs.yml")
+    pages = {p.relative_to(docs).as_posix(): p.read_text(encoding="utf-8") for p in sorted(docs.rglob("*.md"))}
+    site = render.Site(name, url, settings.author or name)
+    times = {}
+
+    start = time.perf_counter()
+    kb = build_knowledge_base(root, settings, pages, "docs")
+    times["load"] = time.perf_counter() - start
+
+    start = time.perf_counter()
+    generated = render.render_pages(kb, site)
+    times["render"] = time.perf_counter() - start
+
+    start = time.perf_counter()
+    data = export_files(kb, site.url)
+    times["export"] = time.perf_counter() - start
+
+    blocks = getattr(render, "render_blocks", None)  # the plugin fills these in before linking
+    hand = {path: blocks(text, path, kb, site) if blocks else text for path, text in pages.items()}
+    start = time.perf_counter()
+    linked = {path: kb.linker.link(text, path) for path, text in {**generated, **hand}.items()}
+    times["link"] = time.perf_counter() - start
+    rss_after_link = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+    # Sanitising runs on each generated page's HTML. MkDocs' conversion is approximated with the
+    # `markdown` package and the site's extensions, outside the timed region, once per project.
+    if cache.is_file():
+        html = json.loads(cache.read_text(encoding="utf-8"))
+    else:
+        converter = markdown.Markdown(extensions=["attr_list", "md_in_html", "admonition", "toc"],
+                                      extension_configs={"toc": {"permalink": True}})
+        html = {}
+        for path in generated:
+            html[path] = converter.reset().convert(get_data(linked[path])[0])
+        cache.write_text(json.dumps(html), encoding="utf-8")
+    times["sanitize"] = 0.0
+    for path in generated:
+        start = time.perf_counter()
+        render.sanitize_html(html[path])
+        times["sanitize"] += time.perf_counter() - start
+
+    out.write_text(json.dumps({
+        "times": times, "rss_after_link": rss_after_link, "data_files": len(data),
+        "sizes": {path: len(text) for path, text in linked.items() if path.endswith(".md")},
+    }), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    _stage_worker(*(Path(arg) for arg in sys.argv[1:4]))
