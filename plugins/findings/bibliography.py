@@ -36,10 +36,20 @@ BIBLATEX_ALIASES = {"journaltitle": "journal", "location": "address", "annotatio
 _latex = LatexNodes2Text()
 
 
+# Plain-text stand-ins for the LaTeX ligatures and spacing that need no macro.
+_LIGATURES = (("---", "\u2014"), ("--", "\u2013"), ("``", "\u201c"), ("''", "\u201d"), ("~", " "),
+              ("{", ""), ("}", ""))
+
+
+@lru_cache(maxsize=65536)
 def decode(text: str) -> str:
-    """LaTeX to plain Unicode text, whitespace folded."""
-    if "\\" in text or "{" in text or "--" in text or "~" in text or "`" in text:
+    """LaTeX to plain Unicode text, whitespace folded. Text with no macro (no backslash or $)
+    skips the full LaTeX parser: it only needs braces dropped and ligatures replaced."""
+    if "\\" in text or "$" in text:
         text = _latex.latex_to_text(text).replace("\u00a0", " ")
+    else:
+        for ligature, replacement in _LIGATURES:
+            text = text.replace(ligature, replacement)
     return " ".join(text.split())
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
@@ -47,6 +48,9 @@ class _Match:
 
 
 def _unprotected(markdown: str) -> Iterator[tuple[int, int]]:
+    if not any(marker in markdown for marker in ("`", "~~~", "<", "http", "](")):
+        yield 0, len(markdown)  # nothing to protect: skip the slower scan
+        return
     position = 0
     for match in _PROTECTED.finditer(markdown):
         yield position, match.start()
@@ -56,24 +60,32 @@ def _unprotected(markdown: str) -> Iterator[tuple[int, int]]:
 
 def _matches(markdown: str, known: Callable[[str], bool]) -> Iterator[_Match]:
     """Every citation outside code and URLs, in order; bracketed ones whatever their key."""
+    if "@" not in markdown:
+        return
+    newlines = [m.start() for m in re.finditer("\n", markdown)]
+
+    def line(offset: int) -> int:
+        return bisect_right(newlines, offset) + 1
+
     for start, end in _unprotected(markdown):
         segment = markdown[start:end]
-        taken: list[tuple[int, int]] = []
+        if "@" not in segment:
+            continue
         found: list[_Match] = []
         for bracket in _BRACKETS.finditer(segment):
             items = [_ITEM.match(part) for part in bracket["body"].split(";")]
             if not all(items):
                 continue
-            line = markdown.count("\n", 0, start + bracket.start()) + 1
-            cites = tuple(Cite(m["key"], line, m["prefix"] or "", m["locator"] or "", bool(m["suppress"])) for m in items)
+            at = line(start + bracket.start())
+            cites = tuple(Cite(m["key"], at, m["prefix"] or "", m["locator"] or "", bool(m["suppress"])) for m in items)
             found.append(_Match(start + bracket.start(), start + bracket.end(), cites))
-            taken.append(bracket.span())
+        taken = [(m.start - start, m.end - start) for m in found]
         for narrative in _NARRATIVE.finditer(segment):
-            inside = any(a <= narrative.start() < b for a, b in taken)
+            before = bisect_right(taken, (narrative.start(), len(segment))) - 1
+            inside = before >= 0 and taken[before][0] <= narrative.start() < taken[before][1]
             if not inside and known(narrative["key"]):
-                line = markdown.count("\n", 0, start + narrative.start()) + 1
                 found.append(_Match(start + narrative.start(), start + narrative.end(),
-                                    (Cite(narrative["key"], line, narrative=True),)))
+                                    (Cite(narrative["key"], line(start + narrative.start()), narrative=True),)))
         yield from sorted(found, key=lambda m: m.start)
 
 

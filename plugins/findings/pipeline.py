@@ -6,8 +6,11 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Callable
+
+from markupsafe import Markup
 
 from .bibliography import Reference, read_bibliography
 from .citations import Cite, CitationLinker, find_citations
@@ -34,8 +37,15 @@ class KnowledgeBase:
         self.by_theme: dict[str, list[FindingRecord]] = defaultdict(list)
         for record in self.findings:
             self.by_theme[record.finding.theme].append(record)
-        self.reference_html = {key: format_reference(ref, self.labels[key]) for key, ref in self.references.items()}
-        self.linker = CitationLinker(self.labels, {k: html.striptags() for k, html in self.reference_html.items()})
+
+    @cached_property
+    def reference_html(self) -> dict[str, Markup]:
+        """Each reference in full, in the house style (formatted only when pages are made)."""
+        return {key: format_reference(ref, self.labels[key]) for key, ref in self.references.items()}
+
+    @cached_property
+    def linker(self) -> CitationLinker:
+        return CitationLinker(self.labels, {key: html.striptags() for key, html in self.reference_html.items()})
 
 
 def page_title(markdown: str, path: str) -> str:

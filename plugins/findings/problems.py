@@ -42,6 +42,10 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
 def shown_path(path: Path, root: Path) -> str:
     """A path as messages show it: relative to the project root where it lies inside it."""
     try:
+        return path.relative_to(root).as_posix()  # the usual case: found by walking the root
+    except ValueError:
+        pass
+    try:
         return path.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
         return path.as_posix()

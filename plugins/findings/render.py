@@ -7,6 +7,7 @@ import json
 import posixpath
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import nh3
 from jinja2 import Environment, PackageLoader, StrictUndefined
@@ -118,11 +119,21 @@ def render_blocks(markdown: str, page: str, kb: KnowledgeBase, site: Site) -> st
                      if m["name"] in BLOCKS else m[0], markdown)
 
 
+@lru_cache(maxsize=None)
+def _relative_folder(folder: str, start: str) -> str:
+    """The folder ``folder`` as seen from the folder ``start``, both inside the docs folder."""
+    relative = posixpath.relpath(folder or ".", start or ".")
+    return "" if relative == "." else relative
+
+
 def _render(template: str, page: str, kb: KnowledgeBase, site: Site, context: dict) -> str:
+    here = posixpath.dirname(page)
+
     def link(target: str) -> str:
         """A relative link from this page to another page in the docs folder."""
         path, _, anchor = target.partition("#")
-        relative = posixpath.relpath(path, posixpath.dirname(page) or ".") if path else ""
+        folder, name = posixpath.split(path)
+        relative = posixpath.join(_relative_folder(folder, here), name) if path else ""
         return relative + (f"#{anchor}" if anchor else "")
 
     return _ENV.get_template(template).render(

@@ -68,7 +68,7 @@ def _field_names(model: type[BaseModel], location: tuple) -> list[str]:
 
 def record_files(folder: Path) -> list[Path]:
     """Every record file below ``folder``, in a stable order."""
-    return sorted(p for p in folder.rglob("*") if p.suffix in RECORD_SUFFIXES and p.is_file())
+    return sorted((p for p in folder.rglob("*") if p.suffix in RECORD_SUFFIXES and p.is_file()), key=str)
 
 
 def load_findings(folder: Path, root: Path) -> tuple[list[FindingRecord], list[Problem]]:
