@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Callable
@@ -74,16 +74,17 @@ def build_knowledge_base(root: Path, settings: Settings, pages: dict[str, str] |
     """Load and check every record; ``pages`` maps hand-written Markdown pages (paths inside
     ``docs_dir``) to their text so their citations are checked and counted too.
     Raises FindingsError with every error found."""
-    records, problems = load_findings(root / settings.findings, root)
+    files = record_files(root / settings.findings)
+    records, problems = load_findings(files, root)
     bibliography = read_bibliography(root / settings.bibliography, settings.bibliography)
     problems += bibliography.problems
     questions, questions_doc, question_problems = load_questions(root / settings.questions, root)
     problems += question_problems
     keys = set(bibliography.references)
-    finding_ids = sorted({path.stem for path in record_files(root / settings.findings)})
+    finding_ids = sorted({path.stem for path in files})
     problems += check_references(records, finding_ids, settings.themes, keys, questions, questions_doc)
 
-    cited_by: dict[str, list[FindingRecord]] = defaultdict(list)
+    cited_keys: dict[str, set[str]] = {}
     cited_anywhere: set[str] = set()
     for record in records:
         summary_problems, cited = check_markdown(
@@ -92,9 +93,7 @@ def build_knowledge_base(root: Path, settings: Settings, pages: dict[str, str] |
         problems += summary_problems
         cited |= {c.key for c in record.finding.citations if c.key in keys}
         cited_anywhere |= cited
-        if record.finding.status == "published":
-            for key in sorted(cited):
-                cited_by[key].append(record)
+        cited_keys[record.id] = cited
     cited_in_pages: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for path, markdown in sorted((pages or {}).items()):
         page_problems, cited = check_markdown(markdown, f"{docs_dir}/{path}", keys)
@@ -112,8 +111,13 @@ def build_knowledge_base(root: Path, settings: Settings, pages: dict[str, str] |
     labels = assign_labels(bibliography.references.values())
     references = dict(sorted(bibliography.references.items(), key=lambda item: sort_key(item[1], labels[item[0]])))
     theme_order = {t.id: i for i, t in enumerate(settings.themes)}
-    published = sorted((r for r in records if r.finding.status == "published"),
+    # The parsed files' line tables are only needed for messages: the published records drop them.
+    published = sorted((replace(r, document=None) for r in records if r.finding.status == "published"),
                        key=lambda r: (theme_order[r.finding.theme], r.id))
+    cited_by: dict[str, list[FindingRecord]] = defaultdict(list)
+    for record in published:
+        for key in sorted(cited_keys[record.id]):
+            cited_by[key].append(record)
     return KnowledgeBase(settings.themes, published, references, labels, questions, warnings,
                          dict(cited_by), dict(cited_in_pages))
 

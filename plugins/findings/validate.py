@@ -22,7 +22,7 @@ class FindingRecord:
     id: str
     path: str
     finding: Finding
-    document: YamlDocument
+    document: YamlDocument | None  # kept while the records are checked
 
 
 def describe_errors(document: YamlDocument, error: ValidationError, model: type[BaseModel],
@@ -71,12 +71,12 @@ def record_files(folder: Path) -> list[Path]:
     return sorted((p for p in folder.rglob("*") if p.suffix in RECORD_SUFFIXES and p.is_file()), key=str)
 
 
-def load_findings(folder: Path, root: Path) -> tuple[list[FindingRecord], list[Problem]]:
+def load_findings(files: list[Path], root: Path) -> tuple[list[FindingRecord], list[Problem]]:
     """Read and validate every finding file; report repeated ids across folders."""
     records: list[FindingRecord] = []
     problems: list[Problem] = []
     first_seen: dict[str, str] = {}
-    for path in record_files(folder):
+    for path in files:
         display = shown_path(path, root)
         finding_id = path.stem
         if not re.match(ID_PATTERN, finding_id):
