@@ -2,7 +2,8 @@
 
 on_config reads the settings; on_pre_build loads and checks every record (a problem stops the
 build before anything is written); on_files adds the generated pages and data files;
-on_page_markdown links inline citations on every page.
+on_page_markdown fills in the findings blocks and links inline citations on every page;
+on_page_content sanitises generated pages; on_serve watches the records.
 """
 
 from __future__ import annotations
