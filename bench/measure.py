@@ -24,6 +24,12 @@ ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
 STAGES = ("load", "render", "export", "link", "sanitize")
 
 
+def _reference_list_url(page: str) -> str:
+    """The reference list's URL seen from ``page``, as MkDocs writes it with directory URLs."""
+    url = page[: -len("index.md")] if page.endswith("index.md") else page[: -len(".md")] + "/"
+    return "../" * url.count("/") + "bibliography/"
+
+
 def run(cmd: list[str], cwd: Path, log: Path) -> tuple[float, int, str]:
     """Run ``cmd``; wall seconds, peak RSS in bytes (this child alone, from wait4) and its output."""
     with open(log, "w") as out:
@@ -137,10 +143,9 @@ def _stage_worker(project: Path, out: Path, cache: Path) -> None:
     data = export_files(kb, site.url)
     times["export"] = time.perf_counter() - start
 
-    blocks = getattr(render, "render_blocks", None)  # the plugin fills these in before linking
-    hand = {path: blocks(text, path, kb, site) if blocks else text for path, text in pages.items()}
+    hand = {path: render.render_blocks(text, path, kb, site) for path, text in pages.items()}  # as the plugin does
     start = time.perf_counter()
-    linked = {path: kb.linker.link(text, path) for path, text in {**generated, **hand}.items()}
+    linked = {path: kb.linker.link(text, _reference_list_url(path)) for path, text in {**generated, **hand}.items()}
     times["link"] = time.perf_counter() - start
     rss_after_link = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 

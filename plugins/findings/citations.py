@@ -7,11 +7,12 @@ and narrative ``@key`` (only for known keys, so a handle like @someone stays tex
 
 from __future__ import annotations
 
-import posixpath
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
 from typing import Callable, Iterator
+
+from markupsafe import escape
 
 from .style import Label, text
 
@@ -95,39 +96,41 @@ def find_citations(markdown: str, known: Callable[[str], bool]) -> list[Cite]:
 
 
 class CitationLinker:
-    """Writes citations as Markdown links to the reference list, with the reference as tooltip."""
+    """Writes citations as links to the reference list, with the full reference as tooltip.
 
-    def __init__(self, labels: dict[str, Label], tooltips: dict[str, str], target: str = "bibliography.md"):
+    The links are HTML rather than Markdown links: a page may hold thousands of citations, and
+    Markdown would parse each one again and MkDocs resolve each again, for a target known here."""
+
+    def __init__(self, labels: dict[str, Label], tooltips: dict[str, str]):
         self.labels = labels
         self.tooltips = tooltips
-        self.target = target
 
-    def link(self, markdown: str, page: str) -> str:
-        """``markdown`` with every known citation linked; ``page`` is its path in the docs folder."""
-        base = posixpath.relpath(self.target, posixpath.dirname(page) or ".")
+    def link(self, markdown: str, reference_list: str) -> str:
+        """``markdown`` with every known citation linked; ``reference_list`` is the URL of the
+        reference list relative to this page, e.g. ``../../bibliography/``."""
         out, position = [], 0
         for match in _matches(markdown, self.labels.__contains__):
             if not all(c.key in self.labels for c in match.cites):
                 continue  # validation reports unknown keys before any page is built
             out.append(markdown[position:match.start])
-            out.append(self._render(match.cites, base))
+            out.append(self._render(match.cites, reference_list))
             position = match.end
         out.append(markdown[position:])
         return "".join(out)
 
-    def _anchor(self, key: str, words: str, base: str) -> str:
-        tooltip = self.tooltips.get(key, "").replace('"', "\u201d")
-        return f'[{text(words)}]({base}#{key} "{tooltip}")'
+    def _anchor(self, key: str, words: str, reference_list: str) -> str:
+        return (f'<a href="{escape(reference_list)}#{escape(key)}" title="{escape(self.tooltips.get(key, ""))}">'
+                f"{text(words)}</a>")
 
-    def _render(self, cites: tuple[Cite, ...], base: str) -> str:
+    def _render(self, cites: tuple[Cite, ...], reference_list: str) -> str:
         if cites[0].narrative:
             label = self.labels[cites[0].key]
-            return self._anchor(cites[0].key, label.narrative, base)
+            return self._anchor(cites[0].key, label.narrative, reference_list)
         items = []
         for cite in cites:
             label = self.labels[cite.key]
             words = label.year if cite.suppress_author else label.parenthetical
-            item = self._anchor(cite.key, words, base)
+            item = self._anchor(cite.key, words, reference_list)
             if cite.prefix:
                 item = f"{text(cite.prefix)} {item}"
             if cite.locator:

@@ -21,7 +21,7 @@ from .export import export_files
 from .models import Settings
 from .pipeline import KnowledgeBase, build_knowledge_base
 from .problems import FindingsError, shown_path
-from .render import UNLISTED_FOLDERS, Site, render_blocks, render_pages, sanitize_html
+from .render import BIBLIOGRAPHY_PATH, UNLISTED_FOLDERS, Site, render_blocks, render_pages, sanitize_html
 
 log = get_plugin_logger(__name__)
 
@@ -43,6 +43,7 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
         self.root = Path.cwd()
         self.generated: set[str] = set()
         self.site = Site("")
+        self.reference_list: File | None = None
 
     def on_config(self, config):
         self.root = Path(config.config_file_path).resolve().parent
@@ -85,11 +86,12 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
         for path, content in generated.items():
             inclusion = InclusionLevel.NOT_IN_NAV if path.startswith(UNLISTED_FOLDERS) else InclusionLevel.UNDEFINED
             files.append(File.generated(config, path, content=content, inclusion=inclusion))
+        self.reference_list = files.get_file_from_path(BIBLIOGRAPHY_PATH)
         return files
 
     def on_page_markdown(self, markdown, page, config, files):
         markdown = render_blocks(markdown, page.file.src_uri, self.kb, self.site)
-        return self.kb.linker.link(markdown, page.file.src_uri)
+        return self.kb.linker.link(markdown, self.reference_list.url_relative_to(page.file))
 
     def on_page_content(self, html, page, config, files):
         return sanitize_html(html) if page.file.src_uri in self.generated else html
