@@ -70,7 +70,10 @@ def lint(args: argparse.Namespace) -> int:
         problems = [p for p in problems if p.path in wanted]
     github = bool(os.environ.get("GITHUB_ACTIONS"))
     for problem in problems:
-        print(_annotation(problem) if github else f"{problem} [{problem.severity}]" if problem.severity == "warning" else str(problem))
+        if github:
+            print(_annotation(problem))
+        else:
+            print(f"{problem} [warning]" if problem.severity == "warning" else problem)
     if problems:
         print(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} found.", file=sys.stderr)
         return 1
