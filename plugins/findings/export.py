@@ -109,11 +109,12 @@ def to_ris(references: list[Reference]) -> str:
         if reference.get("year"):
             lines.append(f"PY  - {reference.get('year')}")
         lines += [f"{tag}  - {reference.get(name)}" for name, tag in RIS_FIELDS if reference.get(name)]
-        if "-" in reference.get("pages").replace("\u2013", "-"):
-            start, end = reference.get("pages").replace("\u2013", "-").split("-", 1)
+        pages = reference.get("pages").replace("\u2013", "-")
+        if "-" in pages:
+            start, end = pages.split("-", 1)
             lines += [f"SP  - {start.strip()}", f"EP  - {end.strip('- ')}"]
-        elif reference.get("pages"):
-            lines.append(f"SP  - {reference.get('pages')}")
+        elif pages:
+            lines.append(f"SP  - {pages}")
         lines += [f"KW  - {word.strip()}" for word in reference.get("keywords").split(",") if word.strip()]
         lines += ["ER  - ", ""]
     return "\n".join(lines)

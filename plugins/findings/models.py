@@ -95,14 +95,14 @@ class Statistic(Record):
     """A figure stated by a finding, e.g. 86 per cent of partnership members."""
 
     value: float
-
-    @field_serializer("value")
-    def _whole_as_int(self, value: float) -> int | float:
-        return int(value) if value.is_integer() else value
     unit: Text = Field(description="What the value counts, e.g. 'per cent' or 'partnerships'.")
     measure: Text = Field(description="What is measured, in words.")
     source: Text = Field(description="The BibTeX key of the source the figure comes from.")
     headline: bool = Field(default=False, description="Show this figure among the headline figures on the home page.")
+
+    @field_serializer("value")
+    def _whole_as_int(self, value: float) -> int | float:
+        return int(value) if value.is_integer() else value
 
 
 class Finding(Record):

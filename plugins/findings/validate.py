@@ -25,18 +25,17 @@ class FindingRecord:
     document: YamlDocument | None  # kept while the records are checked
 
 
-def describe_errors(document: YamlDocument, error: ValidationError, model: type[BaseModel],
-                    prefix: tuple = ()) -> list[Problem]:
+def describe_errors(document: YamlDocument, error: ValidationError, model: type[BaseModel]) -> list[Problem]:
     """One plain-language problem per pydantic error, at the line of the field concerned."""
     problems = []
     for item in error.errors():
-        location = prefix + tuple(item["loc"])
+        location = tuple(item["loc"])
         field = ".".join(str(part) for part in location if not isinstance(part, int)) or "file"
         kind = item["type"]
         if kind == "missing":
             message = f"'{location[-1]}' is required but missing"
         elif kind == "extra_forbidden":
-            known = _field_names(model, location[len(prefix):-1])
+            known = _field_names(model, location[:-1])
             message = f"'{location[-1]}' is not a known field{did_you_mean(str(location[-1]), known)}"
             message += f"; known fields: {', '.join(known)}" if "did you mean" not in message else ""
         elif kind == "enum":
@@ -125,6 +124,7 @@ def check_references(records: Iterable[FindingRecord], finding_ids: list[str], t
     ``finding_ids`` holds the id of every finding file, valid or not, so one broken file is
     reported once rather than again by everything that links to it."""
     theme_ids = [t.id for t in themes]
+    existing = set(finding_ids)  # membership per related id without scanning every finding
     problems = []
 
     def unknown(doc: YamlDocument, location: tuple, what: str, value: str, known: list[str], hint: str) -> None:
@@ -147,7 +147,7 @@ def check_references(records: Iterable[FindingRecord], finding_ids: list[str], t
                                             f"statistic source '{statistic.source}' is not among this "
                                             "finding's citations; add it to citations"))
         for index, other in enumerate(finding.related):
-            if other not in finding_ids:
+            if other not in existing:
                 unknown(doc, ("related", index), "related finding", other, finding_ids,
                         "give the id (file name without .yml) of an existing finding")
     first_question: dict[str, int] = {}
@@ -161,7 +161,7 @@ def check_references(records: Iterable[FindingRecord], finding_ids: list[str], t
             if theme not in theme_ids:
                 unknown(questions_doc, (index, "themes", position), "theme", theme, theme_ids, "use a declared theme id")
         for position, other in enumerate(question.findings):
-            if other not in finding_ids:
+            if other not in existing:
                 unknown(questions_doc, (index, "findings", position), "finding", other, finding_ids,
                         "give the id of an existing finding")
     return problems
