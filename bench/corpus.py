@@ -215,6 +215,9 @@ def _summary(rng: random.Random, text: _Text, keys: list[str], words: int = 300)
         paragraphs.append(" ".join(sentences))
     for key in pending:  # a key not yet cited
         paragraphs[-1] = paragraphs[-1][:-1] + f" [@{key}]."
+    if rng.random() < 0.05:  # now and then a link, so the page is sanitised
+        number = rng.randrange(3)
+        paragraphs[number] += f" See [the full report](https://example.org/reports/{rng.randint(1, 999)})."
     return "\n\n".join(paragraphs)
 
 

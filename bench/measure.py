@@ -24,12 +24,6 @@ ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
 STAGES = ("load", "render", "export", "link", "sanitize")
 
 
-def _reference_list_url(page: str) -> str:
-    """The reference list's URL seen from ``page``, as MkDocs writes it with directory URLs."""
-    url = page[: -len("index.md")] if page.endswith("index.md") else page[: -len(".md")] + "/"
-    return "../" * url.count("/") + "bibliography/"
-
-
 def run(cmd: list[str], cwd: Path, log: Path) -> tuple[float, int, str]:
     """Run ``cmd``; wall seconds, peak RSS in bytes (this child alone, from wait4) and its output."""
     with open(log, "w") as out:
@@ -140,28 +134,32 @@ def _stage_worker(project: Path, out: Path, cache: Path) -> None:
     times["render"] = time.perf_counter() - start
 
     start = time.perf_counter()
-    data = export_files(kb, site.url)
+    data = export_files(kb, site)
     times["export"] = time.perf_counter() - start
 
-    hand = {path: render.render_blocks(text, path, kb, site) for path, text in pages.items()}  # as the plugin does
+    # As the plugin does: generated pages come with their citations linked; hand-written pages
+    # get the blocks (untimed) and then their citations linked.
+    hand = {path: render.render_blocks(text, path, kb, site) for path, text in pages.items()}
     start = time.perf_counter()
-    linked = {path: kb.linker.link(text, _reference_list_url(path)) for path, text in {**generated, **hand}.items()}
+    linked = {path: kb.linker.link(text, render.reference_list_url(path)) for path, text in hand.items()}
     times["link"] = time.perf_counter() - start
+    linked.update(generated)
     rss_after_link = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
-    # Sanitising runs on each generated page's HTML. MkDocs' conversion is approximated with the
-    # `markdown` package and the site's extensions, outside the timed region, once per project.
+    # Sanitising runs on the HTML of the generated pages that hold record Markdown other than plain
+    # prose. MkDocs' conversion is approximated with the `markdown` package and the site's
+    # extensions, outside the timed region, once per project.
+    start = time.perf_counter()
+    to_sanitize = sorted(render.pages_to_sanitize(kb))
+    times["sanitize"] = time.perf_counter() - start
     if cache.is_file():
         html = json.loads(cache.read_text(encoding="utf-8"))
     else:
         converter = markdown.Markdown(extensions=["attr_list", "md_in_html", "admonition", "toc"],
                                       extension_configs={"toc": {"permalink": True}})
-        html = {}
-        for path in generated:
-            html[path] = converter.reset().convert(get_data(linked[path])[0])
+        html = {path: converter.reset().convert(get_data(linked[path])[0]) for path in to_sanitize}
         cache.write_text(json.dumps(html), encoding="utf-8")
-    times["sanitize"] = 0.0
-    for path in generated:
+    for path in to_sanitize:
         start = time.perf_counter()
         render.sanitize_html(html[path])
         times["sanitize"] += time.perf_counter() - start
@@ -169,6 +167,7 @@ def _stage_worker(project: Path, out: Path, cache: Path) -> None:
     out.write_text(json.dumps({
         "times": times, "rss_after_link": rss_after_link, "data_files": len(data),
         "sizes": {path: len(text) for path, text in linked.items() if path.endswith(".md")},
+        "sanitized_pages": len(to_sanitize),
     }), encoding="utf-8")
 
 

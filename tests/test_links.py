@@ -122,3 +122,19 @@ def test_the_checker_finds_a_broken_link_and_a_broken_anchor(tmp_path):
     assert "no file missing/index.html" in problems[0]
     assert 'no id="nowhere" on a/index.html' in problems[1]
     assert 'no id="gone" on a/index.html' in problems[2]
+
+
+def test_no_broken_link_with_html_file_urls(copy_repo, build_site):
+    """With `use_directory_urls: false` pages are folder/page.html; the citation links the plugin
+    writes itself (HTML, not resolved by MkDocs) must follow."""
+    root = copy_repo("docs", "findings", "overrides", "schema", "mkdocs.yml", "bibliography.bib", "questions.yml",
+                     "CONTRIBUTING.md")
+    config = root / "mkdocs.yml"
+    config.write_text(config.read_text(encoding="utf-8") + "\nuse_directory_urls: false\n", encoding="utf-8")
+    code, output, site = build_site(config, root / "site")
+    assert code == 0, output
+    assert (site / "findings" / "councillor-dual-role-conflicts.html").is_file()
+    site_url = re.search(r"^site_url:[ \t]*(\S*)", config.read_text(encoding="utf-8"), re.M)[1]
+    problems, checked = broken_links(site, site_url)
+    assert checked > 1000
+    assert not problems, "\n".join(problems)

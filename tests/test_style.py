@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
 from findings.bibliography import parse_bibliography, read_bibliography
-from findings.style import assign_labels, format_reference
+from findings.style import assign_labels, format_reference, text
 
 
 def bib(text: str):
@@ -189,3 +189,17 @@ def test_format_reference_never_raises_and_leaks_no_backslash(title, journal, au
     references = bibliography.references
     text = format_reference(references["k"], assign_labels(references.values())["k"]).striptags()
     assert "\\" not in text
+
+
+def test_only_web_addresses_become_links():
+    references = bib("@misc{web, author = {Kaye, S.}, title = {Page}, year = {2020}, url = {https://example.org/a_b}}\n"
+                     "@misc{bad, author = {Kaye, S.}, title = {Other}, year = {2021}, url = {javascript:alert(1)}}")
+    labels = assign_labels(references.values())
+    assert '<a class="url" href="https://example.org/a_b">' in format_reference(references["web"], labels["web"])
+    bad = format_reference(references["bad"], labels["bad"])
+    assert "<a" not in bad and "Available at: javascript:alert(1)." in bad.striptags()
+
+
+def test_text_leaves_no_markdown_attribute_list():
+    # Python-Markdown's attr_list would read a trailing {: ...} as attributes for the element.
+    assert str(text("A claim {: onclick=alert(1) }")) == "A claim &#123;: onclick=alert(1) &#125;"

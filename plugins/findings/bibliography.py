@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -99,6 +100,10 @@ class Reference:
         return self.authors or self.editors
 
 
+# Keys name pages (sources/<key>/) and anchors (#<key>), so they hold no URL or HTML syntax.
+SAFE_KEY = re.compile(r"\w[\w:.+-]*")
+
+
 @dataclass
 class Bibliography:
     references: dict[str, Reference] = field(default_factory=dict)
@@ -134,6 +139,11 @@ def parse_bibliography(text: str, display: str) -> Bibliography:
         result.problems.append(Problem(display, line, 1, message))
     raw = {entry.key: entry for entry in library.entries}
     for key, entry in raw.items():
+        if not SAFE_KEY.fullmatch(key):
+            result.problems.append(Problem(display, entry.start_line + 1, 1, (
+                f"entry key '{key}' cannot be part of a page address; use only letters, digits and - _ : . +, "
+                "starting with a letter or digit")))
+            continue
         fields = {f.key: f.value for f in entry.fields}
         parent = raw.get(str(fields.get("crossref", "")))
         if parent is not None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
-from typing import Callable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from markupsafe import escape
 
@@ -34,7 +34,7 @@ _PROTECTED = re.compile(
 @dataclass(frozen=True)
 class Cite:
     key: str
-    line: int
+    line: int = 0
     prefix: str = ""
     locator: str = ""
     suppress_author: bool = False
@@ -117,6 +117,10 @@ class CitationLinker:
             position = match.end
         out.append(markdown[position:])
         return "".join(out)
+
+    def cite(self, cites: Iterable[Cite], reference_list: str) -> str:
+        """Citations given as data (a finding's sources) written as one parenthetical citation."""
+        return self._render(tuple(cites), reference_list)
 
     def _anchor(self, key: str, words: str, reference_list: str) -> str:
         return (f'<a href="{escape(reference_list)}#{escape(key)}" title="{escape(self.tooltips.get(key, ""))}">'

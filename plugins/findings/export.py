@@ -8,17 +8,19 @@ import io
 import json
 
 import bibtexparser
+from bibtexparser.entrypoint import default_unparse_stack
 from bibtexparser.model import Entry, Field
 
 from .bibliography import Person, Reference
 from .pipeline import KnowledgeBase
+from .render import Site, finding_path, page_url
 
 CSV_COLUMNS = ("id", "title", "theme", "evidence", "public_bodies", "tags", "citations", "statistics", "url")
 
 
-def findings_data(kb: KnowledgeBase, site_url: str) -> list[dict]:
+def findings_data(kb: KnowledgeBase, site: Site) -> list[dict]:
     """Every published finding as plain data; URLs absolute when the site URL is known."""
-    base = site_url.rstrip("/") + "/" if site_url else ""
+    base = site.url.rstrip("/") + "/" if site.url else ""
     rows = []
     for record in kb.findings:
         finding = record.finding
@@ -36,14 +38,14 @@ def findings_data(kb: KnowledgeBase, site_url: str) -> list[dict]:
             "statistics": [s.model_dump() for s in finding.statistics],
             "related": list(finding.related),
             "added": finding.added.isoformat() if finding.added else None,
-            "url": f"{base}findings/{record.id}/",
+            "url": base + page_url(finding_path(record.id), site.directory_urls),
         })
     return rows
 
 
-def export_files(kb: KnowledgeBase, site_url: str) -> dict[str, str]:
+def export_files(kb: KnowledgeBase, site: Site) -> dict[str, str]:
     """Data files for the site: path → content."""
-    rows = findings_data(kb, site_url)
+    rows = findings_data(kb, site)
     table = io.StringIO()
     writer = csv.writer(table, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
@@ -57,7 +59,7 @@ def export_files(kb: KnowledgeBase, site_url: str) -> dict[str, str]:
         ])
     references = list(kb.references.values())
     files = {
-        "data/findings.json": json.dumps(rows, ensure_ascii=False, indent=2) + "\n",
+        "data/findings.json": json_lines(rows),
         "data/findings.csv": table.getvalue(),
         "data/bibliography.bib": to_bibtex(references),
         "data/bibliography.ris": to_ris(references),
@@ -87,7 +89,8 @@ def to_bibtex(references: list[Reference]) -> str:
                 fields.append(Field(role, " and ".join(names)))
         fields += [Field(name, value) for name, value in reference.fields.items() if name != "crossref"]
         library.add(Entry(reference.type, reference.key, fields))
-    return bibtexparser.write_string(library)
+    # The library is made here and thrown away, so the writer may change it rather than copy it.
+    return bibtexparser.write_string(library, unparse_stack=default_unparse_stack(allow_inplace_modification=True))
 
 
 RIS_TYPES = {"article": "JOUR", "book": "BOOK", "incollection": "CHAP", "inbook": "CHAP",
@@ -151,4 +154,9 @@ def to_csl_json(references: list[Reference], kb: KnowledgeBase) -> str:
             if reference.get(name):
                 item.setdefault(csl, reference.get(name))
         items.append(item)
-    return json.dumps(items, ensure_ascii=False, indent=2) + "\n"
+    return json_lines(items)
+
+
+def json_lines(items: list[dict]) -> str:
+    """A JSON array with one item per line: quick to write, and a diff shows the items changed."""
+    return "[\n" + ",\n".join(json.dumps(item, ensure_ascii=False) for item in items) + "\n]\n"

@@ -2,8 +2,9 @@
 
 on_config reads the settings; on_pre_build loads and checks every record (a problem stops the
 build before anything is written); on_files adds the generated pages and data files;
-on_page_markdown fills in the findings blocks and links inline citations on every page;
-on_page_content sanitises generated pages; on_serve watches the records.
+on_page_markdown fills in the findings blocks and links inline citations on hand-written pages
+(generated pages come with theirs linked); on_page_content sanitises the generated pages that
+hold record Markdown other than plain prose; on_serve watches the records.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from .export import export_files
 from .models import Settings
 from .pipeline import KnowledgeBase, build_knowledge_base
 from .problems import FindingsError, shown_path
-from .render import BIBLIOGRAPHY_PATH, UNLISTED_FOLDERS, Site, render_blocks, render_pages, sanitize_html
+from .render import (UNLISTED_FOLDERS, Site, pages_to_sanitize, reference_list_url, render_blocks, render_pages,
+                     sanitize_html)
 
 log = get_plugin_logger(__name__)
 
@@ -42,8 +44,8 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
         self.settings: Settings | None = None
         self.root = Path.cwd()
         self.generated: set[str] = set()
+        self.to_sanitize: set[str] = set()
         self.site = Site("")
-        self.reference_list: File | None = None
 
     def on_config(self, config):
         self.root = Path(config.config_file_path).resolve().parent
@@ -76,25 +78,28 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
         # Material's tags plugin lists its index on a page; by convention this site's is tags.md.
         has_tags = any(name.endswith("tags") for name in config.plugins) and files.get_file_from_path("tags.md")
         tags_page = "tags.md" if has_tags else ""
-        self.site = Site(config.site_name, config.site_url or "", self.settings.author or config.site_name, tags_page)
-        generated = render_pages(self.kb, self.site) | export_files(self.kb, self.site.url)
+        self.site = Site(config.site_name, config.site_url or "", self.settings.author or config.site_name, tags_page,
+                         config.use_directory_urls)
+        generated = render_pages(self.kb, self.site) | export_files(self.kb, self.site)
         clashes = sorted(path for path in generated if files.get_file_from_path(path) is not None)
         if clashes:
             raise PluginError("findings: these files in the docs folder clash with generated pages; "
                               "rename or remove them: " + ", ".join(clashes))
         self.generated = set(generated)
+        self.to_sanitize = pages_to_sanitize(self.kb)
         for path, content in generated.items():
             inclusion = InclusionLevel.NOT_IN_NAV if path.startswith(UNLISTED_FOLDERS) else InclusionLevel.UNDEFINED
             files.append(File.generated(config, path, content=content, inclusion=inclusion))
-        self.reference_list = files.get_file_from_path(BIBLIOGRAPHY_PATH)
         return files
 
     def on_page_markdown(self, markdown, page, config, files):
+        if page.file.src_uri in self.generated:
+            return markdown  # rendered with its citations linked
         markdown = render_blocks(markdown, page.file.src_uri, self.kb, self.site)
-        return self.kb.linker.link(markdown, self.reference_list.url_relative_to(page.file))
+        return self.kb.linker.link(markdown, reference_list_url(page.file.src_uri, config.use_directory_urls))
 
     def on_page_content(self, html, page, config, files):
-        return sanitize_html(html) if page.file.src_uri in self.generated else html
+        return sanitize_html(html) if page.file.src_uri in self.to_sanitize else html
 
     def on_serve(self, server, config, builder):
         for name in (self.settings.findings, self.settings.bibliography, self.settings.questions):

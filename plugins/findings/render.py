@@ -1,11 +1,13 @@
 """Render stage: the generated pages, as Markdown from Jinja templates, keyed by their path in
-the docs folder. Links between pages are relative ``.md`` links, so MkDocs checks them."""
+the docs folder. Links between pages are relative ``.md`` links, so MkDocs checks them; citations
+are HTML links to the reference list, made here so that each summary is linked once."""
 
 from __future__ import annotations
 
 import json
 import posixpath
 import re
+from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -13,8 +15,10 @@ import nh3
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import escape
 
-from .models import EvidenceKind, PublicBody
+from .citations import Cite
+from .models import Citation, EvidenceKind, PublicBody
 from .pipeline import KnowledgeBase
+from .validate import FindingRecord
 from .style import text
 
 
@@ -26,6 +30,7 @@ class Site:
     url: str = ""
     author: str = ""
     tags_page: str = ""  # the hand-written tags index (Material's tags plugin), if the site has one
+    directory_urls: bool = True  # pages at folder/page/ rather than folder/page.html, as in MkDocs
 
 
 def _environment() -> Environment:
@@ -36,6 +41,7 @@ def _environment() -> Environment:
     env.filters["yaml"] = lambda value: json.dumps(str(escape(value)), ensure_ascii=False)
     env.filters["number"] = lambda value: f"{int(value):,}" if float(value).is_integer() else f"{value:,}"
     env.filters["plain"] = plain_text
+    env.filters["lead"] = lead_paragraph
     env.tests["contains"] = lambda sequence, item: item in sequence
     return env
 
@@ -45,6 +51,14 @@ def plain_text(markdown: str, limit: int = 160) -> str:
     words = re.sub(r"\[[^\]]*@[^\]]*\]|[*_`#>]|<[^>]+>|\[([^\]]*)\]\([^)]*\)", lambda m: m[1] or "", markdown)
     words = " ".join(words.split()).replace(" .", ".")
     return words if len(words) <= limit else words[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
+
+
+def lead_paragraph(markdown: str) -> str:
+    """The first block of a Markdown text: what a theme page shows of each finding's summary."""
+    return _PARAGRAPH_BREAK.split(markdown.strip(), 1)[0]
 
 
 _ENV = _environment()
@@ -82,7 +96,7 @@ THIN = 1
 
 
 def render_pages(kb: KnowledgeBase, site: Site) -> dict[str, str]:
-    """Every generated page: path in the docs folder → Markdown."""
+    """Every generated page: path in the docs folder → Markdown, its citations already linked."""
     pages = {THEMES_INDEX_PATH: ("themes-index.md.j2", {})}
     for theme in kb.themes:
         pages[theme_path(theme.id)] = ("theme.md.j2", {"theme": theme, "records": kb.by_theme.get(theme.id, [])})
@@ -90,23 +104,66 @@ def render_pages(kb: KnowledgeBase, site: Site) -> dict[str, str]:
         for index, record in enumerate(records):
             pages[finding_path(record.id)] = ("finding.md.j2", {
                 "record": record, "finding": record.finding, "theme": kb.theme_by_id[record.finding.theme],
+                "related": [kb.finding_by_id[i] for i in record.finding.related if i in kb.finding_by_id],
                 "previous": records[index - 1] if index else None,
                 "next": records[index + 1] if index + 1 < len(records) else None})
+    facets = facet_records(kb)
     for body in PublicBody:
         pages[public_body_path(body)] = ("facet.md.j2", {
             "heading": body.label, "intro": f"Findings that concern {body.label.lower()}, by theme.",
-            "records": [r for r in kb.findings if body in r.finding.public_bodies]})
+            "by_theme": facets[body]})
     for kind in EvidenceKind:
         pages[evidence_path(kind)] = ("facet.md.j2", {
             "heading": kind.label, "intro": f"Findings resting on {kind.label.lower()}, by theme.",
-            "records": [r for r in kb.findings if r.finding.evidence == kind]})
-    pages[EVIDENCE_MAP_PATH] = ("evidence-map.md.j2", {})
-    pages[BROWSE_PATH] = ("browse.md.j2", {})
+            "by_theme": facets[kind]})
+    pages[EVIDENCE_MAP_PATH] = ("evidence-map.md.j2", {"facets": facets})
+    pages[BROWSE_PATH] = ("browse.md.j2", {"facets": facets})
     for key, reference in kb.references.items():
-        pages[source_path(key)] = ("source.md.j2", {"key": key, "reference": reference, "label": kb.labels[key]})
+        citing = [(record, [c.locator for c in record.finding.citations if c.key == key and c.locator])
+                  for record in kb.cited_by.get(key, [])]
+        pages[source_path(key)] = ("source.md.j2", {"key": key, "reference": reference, "label": kb.labels[key],
+                                                    "citing": citing})
     pages[BIBLIOGRAPHY_PATH] = ("bibliography.md.j2", {})
     pages[QUESTIONS_PATH] = ("questions.md.j2", {})
-    return {path: _render(template, path, kb, site, context) for path, (template, context) in pages.items()}
+    summaries: dict[tuple[str, str], str] = {}  # a summary is linked once for all pages at the same depth
+    return {path: _render(template, path, kb, site, context, summaries)
+            for path, (template, context) in pages.items()}
+
+
+Facets = dict[PublicBody | EvidenceKind, dict[str, list[FindingRecord]]]
+
+
+def facet_records(kb: KnowledgeBase) -> Facets:
+    """The findings of each kind of public body and of evidence, by theme id, in one pass."""
+    facets: Facets = {facet: defaultdict(list) for facet in [*PublicBody, *EvidenceKind]}
+    for record in kb.findings:
+        for facet in [*record.finding.public_bodies, *filter(None, [record.finding.evidence])]:
+            facets[facet][record.finding.theme].append(record)
+    return facets
+
+
+# Record Markdown written only with these characters, and without inline links, link definitions
+# or URLs, can make nothing but paragraphs, emphasis and lists: no tag, attribute or URL of its own.
+# (A reference link [text][id] needs a definition "[id]: url", which makes its page not plain.)
+_PLAIN = re.compile(r"[\w\s.,;:!?'\"()\[\]@*%£€&+\-–—‘’“”…/]*")
+_LINKING = re.compile(r"\]\s*[(:]|//")
+
+
+def is_plain(markdown: str) -> bool:
+    """Whether ``markdown`` is plain prose (see ``_PLAIN``): its page then needs no sanitising."""
+    return _PLAIN.fullmatch(markdown) is not None and _LINKING.search(markdown) is None
+
+
+def pages_to_sanitize(kb: KnowledgeBase) -> set[str]:
+    """Generated pages that hold record Markdown which is not plain prose (the summaries; every
+    other record value is escaped): the finding's page, and its theme page for the lead paragraph."""
+    pages = set()
+    for record in kb.findings:
+        if not is_plain(record.finding.summary):
+            pages.add(finding_path(record.id))
+            if not is_plain(lead_paragraph(record.finding.summary)):
+                pages.add(theme_path(record.finding.theme))
+    return pages
 
 
 BLOCK = re.compile(r"^<!-- findings:(?P<name>[a-z-]+) -->[ \t]*$", re.M)
@@ -115,8 +172,27 @@ BLOCKS = ("themes", "recent", "headlines")
 
 def render_blocks(markdown: str, page: str, kb: KnowledgeBase, site: Site) -> str:
     """Replace ``<!-- findings:themes -->`` (and recent, headlines) in a hand-written page."""
-    return BLOCK.sub(lambda m: _render(f"block-{m['name']}.md.j2", page, kb, site, {})
+    return BLOCK.sub(lambda m: _render(f"block-{m['name']}.md.j2", page, kb, site, {}, {})
                      if m["name"] in BLOCKS else m[0], markdown)
+
+
+def page_url(page: str, directory_urls: bool = True) -> str:
+    """The URL, from the site's root, at which MkDocs publishes the docs page ``page``."""
+    stem = page[: -len(".md")]
+    folder, name = posixpath.split(stem)
+    if name in ("index", "README"):
+        return (folder + "/" if folder else "./") if directory_urls else posixpath.join(folder, "index.html")
+    return stem + "/" if directory_urls else stem + ".html"
+
+
+@lru_cache(maxsize=None)
+def reference_list_url(page: str, directory_urls: bool = True) -> str:
+    """The reference list's URL relative to the page ``page``, as MkDocs relates page URLs."""
+    here = page_url(page, directory_urls)
+    folder = here if here.endswith("/") else posixpath.dirname(here)
+    target = page_url(BIBLIOGRAPHY_PATH, directory_urls)
+    relative = posixpath.relpath("/" + target, "/" + folder)
+    return relative + "/" if target.endswith("/") else relative
 
 
 @lru_cache(maxsize=None)
@@ -126,8 +202,10 @@ def _relative_folder(folder: str, start: str) -> str:
     return "" if relative == "." else relative
 
 
-def _render(template: str, page: str, kb: KnowledgeBase, site: Site, context: dict) -> str:
+def _render(template: str, page: str, kb: KnowledgeBase, site: Site, context: dict,
+            summaries: dict[tuple[str, str], str]) -> str:
     here = posixpath.dirname(page)
+    references = reference_list_url(page, site.directory_urls)
 
     def link(target: str) -> str:
         """A relative link from this page to another page in the docs folder."""
@@ -136,11 +214,24 @@ def _render(template: str, page: str, kb: KnowledgeBase, site: Site, context: di
         relative = posixpath.join(_relative_folder(folder, here), name) if path else ""
         return relative + (f"#{anchor}" if anchor else "")
 
+    def cite(*citations: Citation | str) -> str:
+        """The given citations (or keys) as one linked parenthetical citation."""
+        return kb.linker.cite((Cite(c) if isinstance(c, str) else Cite(c.key, locator=c.locator or "")
+                               for c in citations), references)
+
+    def summary(record: FindingRecord) -> str:
+        """The finding's summary with its inline citations linked."""
+        cache_key = (record.id, references)
+        if cache_key not in summaries:
+            summaries[cache_key] = kb.linker.link(record.finding.summary, references)
+        return summaries[cache_key]
+
     return _ENV.get_template(template).render(
-        kb=kb, site=site, page=page, link=link, theme_path=theme_path, finding_path=finding_path,
-        source_path=source_path, public_body_path=public_body_path, evidence_path=evidence_path,
-        public_bodies=list(PublicBody), evidence_kinds=list(EvidenceKind), thin=THIN,
-        bibliography=BIBLIOGRAPHY_PATH, questions=QUESTIONS_PATH, evidence_map=EVIDENCE_MAP_PATH, **context)
+        kb=kb, site=site, page=page, link=link, url=lambda path: page_url(path, site.directory_urls), cite=cite,
+        summary=summary, theme_path=theme_path, finding_path=finding_path, source_path=source_path,
+        public_body_path=public_body_path, evidence_path=evidence_path, public_bodies=list(PublicBody),
+        evidence_kinds=list(EvidenceKind), thin=THIN, bibliography=BIBLIOGRAPHY_PATH, questions=QUESTIONS_PATH,
+        evidence_map=EVIDENCE_MAP_PATH, **context)
 
 
 # What generated pages may contain once rendered: ordinary document markup, ids and classes, and

@@ -19,7 +19,7 @@ from markupsafe import Markup
 from .bibliography import Person, Reference
 
 # Characters HTML or Markdown would read as syntax, written as entities so text stays text.
-_INERT = {ord(c): f"&#{ord(c)};" for c in "&<>\"'*_`[]\\#|~^"}
+_INERT = {ord(c): f"&#{ord(c)};" for c in "&<>\"'*_`[]{}\\#|~^"}
 
 
 @dataclass(frozen=True)
@@ -157,8 +157,11 @@ def format_reference(reference: Reference, label: Label) -> Markup:
         doi = get("doi").removeprefix("https://doi.org/")
         body.append(Markup('doi: <a class="url" href="https://doi.org/%s">%s</a>.') % (doi, text(doi)))
     elif get("url"):
-        accessed = f" (Accessed: {get('urldate')})" if get("urldate") else ""
-        body.append(Markup('Available at: <a class="url" href="%s">%s</a>%s.') % (get("url"), text(get("url")), text(accessed)))
+        url, accessed = get("url"), f" (Accessed: {get('urldate')})" if get("urldate") else ""
+        # Only web addresses become links: another scheme (javascript:, file:) stays text.
+        shown = Markup('<a class="url" href="%s">%s</a>') % (url, text(url)) if url.lower().startswith(
+            ("https://", "http://")) else text(url)
+        body.append(Markup("Available at: %s%s.") % (shown, text(accessed)))
     return head + " " + Markup(" ").join(body)
 
 

@@ -1,0 +1,138 @@
+"""The render stage's own rules: the URLs it writes for citations agree with MkDocs, theme pages
+show each summary's first paragraph, and only pages holding record Markdown other than plain prose
+need the HTML sanitiser — because plain prose cannot make a tag, attribute or URL of its own."""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+from pathlib import Path
+
+import markdown as python_markdown
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+from mkdocs.config import load_config
+from mkdocs.structure.files import File
+
+from findings.plugin import REQUIRED_EXTENSIONS
+from findings.render import (finding_path, is_plain, lead_paragraph, page_url, pages_to_sanitize,
+                             reference_list_url, sanitize_html, theme_path)
+
+PAGES = ["index.md", "about.md", "bibliography.md", "themes/index.md", "themes/covid-19.md",
+         "findings/a-claim.md", "sources/mccabe2019.md", "a/b/c/deep.md", "a/README.md", "README.md"]
+
+
+@pytest.mark.parametrize("directory_urls", [True, False])
+@pytest.mark.parametrize("page", PAGES)
+def test_urls_agree_with_mkdocs(page, directory_urls):
+    file = File(page, "docs", "site", directory_urls)
+    reference_list = File("bibliography.md", "docs", "site", directory_urls)
+    assert page_url(page, directory_urls) == file.url
+    assert reference_list_url(page, directory_urls) == reference_list.url_relative_to(file)
+
+
+def test_lead_paragraph_is_the_first_block():
+    assert lead_paragraph("One line\nand its second line.\n\nSecond paragraph.") == "One line\nand its second line."
+    assert lead_paragraph("\nOnly one.\n") == "Only one."
+    assert lead_paragraph("First.\n   \nSecond after a line of spaces.") == "First."
+
+
+def test_theme_page_shows_the_first_paragraph_and_the_finding_page_all(project, build_site):
+    project.write("findings/power-dynamics/two-paragraphs.yml", """\
+        title: A finding with two paragraphs.
+        theme: power-dynamics
+        summary: |
+          The first paragraph, which the theme page shows [@kaye2020].
+
+          The second paragraph, only on the finding's own page.
+        citations: [kaye2020]
+        """)
+    code, output, site = build_site(project.config, project.root / "site")
+    assert code == 0, output
+    theme = (site / "themes" / "power-dynamics" / "index.html").read_text(encoding="utf-8")
+    finding = (site / "findings" / "two-paragraphs" / "index.html").read_text(encoding="utf-8")
+    assert "The first paragraph, which the theme page shows (" in theme
+    assert "The second paragraph" not in theme
+    assert "The first paragraph" in finding and "The second paragraph, only on the finding" in finding
+    # The citation in the summary links to the reference list from both pages.
+    assert theme.count('href="../../bibliography/#kaye2020"') >= 2  # the summary and the Sources line
+    assert 'href="../../bibliography/#kaye2020"' in finding
+
+
+@pytest.mark.parametrize("summary", [
+    "See <b>this</b>.", "A [link](https://example.org).", "A [link] (javascript:alert(1)).",
+    "[x]: javascript:alert(1)", "Text {: onclick=alert(1) }", '--8<-- "secrets.txt"', "https://example.org",
+    "A `code` span.", "~~~\nfenced\n~~~", "Maths $x$.", "# Heading", "a | table", "x = y", "a\\b",
+])
+def test_markup_is_not_plain(summary):
+    assert not is_plain(summary)
+
+
+@pytest.mark.parametrize("summary", [
+    "Partnerships work with councils [@mccabe2019, p. 12]; *some* find it **hard** (86%).",
+    "As @kaye2020 shows, it's \"mixed\" — and/or slow… £1.15m!\n\n- first\n- second\n\n1. one",
+    "A shortcut [reference] or [a][b] without a definition stays text.",
+])
+def test_prose_is_plain(summary):
+    assert is_plain(summary)
+
+
+def test_only_pages_with_markup_in_a_summary_are_sanitised(project):
+    project.write("findings/power-dynamics/link-in-second-paragraph.yml", """\
+        title: A finding with a link further down.
+        theme: power-dynamics
+        summary: |
+          Plain lead [@kaye2020].
+
+          More at [the report](https://example.org/report).
+        citations: [kaye2020]
+        """)
+    project.write("findings/relationship-quality/link-in-lead.yml", """\
+        title: A finding with a link in its lead.
+        theme: relationship-quality
+        summary: See <em>the report</em> [@kaye2020].
+        citations: [kaye2020]
+        """)
+    assert pages_to_sanitize(project.knowledge_base()) == {
+        finding_path("link-in-second-paragraph"), finding_path("link-in-lead"), theme_path("relationship-quality")}
+
+
+# Property: sanitising plain prose changes nothing a browser would see --------------------------
+
+def _site_markdown() -> python_markdown.Markdown:
+    """A Markdown converter with the real site's extensions, as MkDocs converts its pages."""
+    config = load_config(str(Path(__file__).resolve().parents[1] / "mkdocs.yml"))
+    extensions = list(config.markdown_extensions) + [e for e in REQUIRED_EXTENSIONS if e not in config.markdown_extensions]
+    return python_markdown.Markdown(extensions=extensions, extension_configs=config.mdx_configs)
+
+
+class _Elements(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.elements: list[tuple[str, tuple]] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.elements.append((tag, tuple(sorted(attrs))))
+
+
+def elements(html: str) -> list[tuple[str, tuple]]:
+    parser = _Elements()
+    parser.feed(html)
+    parser.close()
+    return parser.elements
+
+
+TOKENS = ["word", "Council", "86", "é", " ", " ", "\n", "\n\n", "- ", "1. ", "* ", "!!! note ", "!!! ", '"',
+          "'", "*", "**", "_", "__", "[", "]", "(", ")", "[@key]", "@key", ":", ";", ",", ".", "!", "?", "%", "£",
+          "&", "&amp;", "&#60;", "+", "-", "--", "—", "/", "    ", "\t"]
+PROSE = st.lists(st.sampled_from(TOKENS), max_size=40).map("".join)
+CONVERTER = _site_markdown()
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=PROSE)
+def test_plain_prose_makes_no_markup_the_sanitiser_would_remove(text):
+    assume(is_plain(text))
+    html = CONVERTER.reset().convert(text)
+    assert elements(sanitize_html(html)) == elements(html), html
+    assert not any(name in ("href", "src") for _, attrs in elements(html) for name, _ in attrs), html
