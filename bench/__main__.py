@@ -1,8 +1,10 @@
 """`python -m bench`: how long the findings site takes to build, against plain MkDocs.
 
 Generates a synthetic project (N findings, M references), measures (a) `mkdocs build` of it,
-(b) `mkdocs build` of a plain site of the same pages, sizes, theme and navigation, (c) the
-plugin's own stages in a process of their own, and `findings lint`; prints a table and budgets.
+(b) `mkdocs build` of the same site without the plugin (every page and data file the plugin
+makes written as plain files; same theme and navigation), optionally (b′) a site of prose pages
+of the same sizes, (c) the plugin's own stages in a process of their own, and `findings lint`;
+prints a table and budgets.
 """
 
 from __future__ import annotations
@@ -35,9 +37,14 @@ def table(rows: list[dict], repeat: int) -> str:
            line("Markdown pages / data files", each(lambda r: f"{r['pages']} / {r['data_files']}")),
            line("Markdown converted (MB)", each(lambda r: f"{r['markdown_mb']:.1f}")),
            line(f"a: mkdocs build, findings site (s, median of {repeat})", each(lambda r: f"{r['a']:.2f}")),
-           line(f"b: mkdocs build, plain site (s, median of {repeat})", each(lambda r: f"{r['b']:.2f}")),
-           line("a / b", each(lambda r: f"{r['a'] / r['b']:.2f}")),
-           line("c: plugin stages (s)", each(lambda r: f"{r['c']:.2f}"))]
+           line(f"b: mkdocs build, the same site without the plugin (s, median of {repeat})",
+                each(lambda r: f"{r['b']:.2f}")),
+           line("a / b", each(lambda r: f"{r['a'] / r['b']:.2f}"))]
+    if rows[0]["b_prose"] is not None:
+        out += [line(f"b′: mkdocs build, prose pages of the same sizes (s, median of {repeat})",
+                     each(lambda r: f"{r['b_prose']:.2f}")),
+                line("a / b′", each(lambda r: f"{r['a'] / r['b_prose']:.2f}"))]
+    out.append(line("c: plugin stages (s)", each(lambda r: f"{r['c']:.2f}")))
     for stage in STAGES:
         out.append(line(f"&nbsp;&nbsp;c: {STAGE_NAMES[stage]} (s)", each(lambda r: f"{r['stages'][stage]:.2f}")))
     out += [line("c share of a", each(lambda r: f"{100 * r['c'] / r['a']:.1f}%")),
@@ -86,6 +93,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale", action="store_true",
                         help=f"run N = {', '.join(map(str, SCALE))} with M = 0.4·N and show growth per doubling")
     parser.add_argument("--seed", type=int, default=1, help="seed of the synthetic project (default 1)")
+    parser.add_argument("--prose", action="store_true",
+                        help="also build b′, prose pages of the same sizes, to show what the pages' shape costs")
     parser.add_argument("--keep", action="store_true", help="keep the generated folder and print its path")
     args = parser.parse_args(argv)
 
@@ -94,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     try:
         for n, m in sizes:
-            rows.append(measure(n, m, args.repeat, work / f"n{n}", args.seed,
+            rows.append(measure(n, m, args.repeat, work / f"n{n}", args.seed, args.prose,
                                 progress=lambda text: print(text, file=sys.stderr, flush=True)))
     finally:
         if args.keep:

@@ -302,20 +302,37 @@ def generate_project(folder: Path, findings: int, references: int, seed: int = 1
     return {"findings": findings, "references": references, "questions": len(questions)}
 
 
-# --- the plain MkDocs site --------------------------------------------------------------------
+# --- the plain MkDocs sites -------------------------------------------------------------------
 
-def generate_plain_site(folder: Path, sizes: dict[str, int], seed: int = 1) -> None:
-    """A plain MkDocs site (no findings plugin) with the same settings and navigation, and one
-    page per page of the findings site, at the same path and with the same number of characters
-    of Markdown: headings, paragraphs of prose with a link home, and a short list."""
-    rng = random.Random(seed)
-    text = _Text(rng)
+def _plain_site(folder: Path, name: str) -> Path:
+    """mkdocs.yml with the findings site's settings and navigation but no findings plugin, and the
+    site's stylesheet; returns the docs folder."""
     docs = folder / "docs"
     (docs / "stylesheets").mkdir(parents=True, exist_ok=True)
     (docs / "stylesheets" / "site.css").write_text(CSS, encoding="utf-8")
-    (folder / "mkdocs.yml").write_text(
-        f"site_name: Plain benchmark ({len(sizes)} pages)\n" + COMMON_YML + "\nplugins:\n  - search\n\nnav:\n"
-        + "\n".join(NAV) + "\n", encoding="utf-8")
+    (folder / "mkdocs.yml").write_text(f"site_name: {name}\n" + COMMON_YML + "\nplugins:\n  - search\n\nnav:\n"
+                                       + "\n".join(NAV) + "\n", encoding="utf-8")
+    return docs
+
+
+def generate_mirror_site(folder: Path, files: dict[str, str], name: str) -> None:
+    """The findings site without the plugin, named ``name`` as it is: every page the plugin makes
+    (and every hand-written page as the plugin leaves it) and every data file it adds, written as
+    ordinary files."""
+    docs = _plain_site(folder, name)
+    for path, content in files.items():
+        target = docs / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(content, encoding="utf-8")
+
+
+def generate_prose_site(folder: Path, sizes: dict[str, int], seed: int = 1) -> None:
+    """A plain site with one page per page of the findings site, at the same path and with the
+    same number of characters of Markdown, but ordinary prose: headings, paragraphs with a link
+    home, and a short list. Measures what the findings pages' shape costs MkDocs."""
+    rng = random.Random(seed)
+    text = _Text(rng)
+    docs = _plain_site(folder, f"Plain benchmark, prose ({len(sizes)} pages)")
     for path, size in sizes.items():
         home = "../" * path.count("/") + "index.md"
         parts = [f"---\ntitle: Page {path}\ndescription: {text.sentence(8, 12)}\n---\n\n# {text.sentence(4, 8)}\n"]

@@ -1,7 +1,9 @@
-"""Measurements: full `mkdocs build` of the findings site (a) and of the plain site (b) as
-subprocesses, the plugin's stages in a worker process of their own (c), and `findings lint`.
+"""Measurements: full `mkdocs build` of the findings site (a), of the same site without the
+plugin (b) and optionally of a prose site of the same page sizes (b′), as subprocesses; the
+plugin's stages in a worker process of their own (c); and `findings lint`.
 
-Run as ``python -m bench.measure PROJECT OUT.json HTML_CACHE.json`` it is that stage worker.
+Run as ``python -m bench.measure PROJECT OUT.json HTML_CACHE.json MIRROR`` it is that stage
+worker, which also writes the site without the plugin into MIRROR.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import sys
 import time
 from pathlib import Path
 
-from .corpus import generate_plain_site, generate_project
+from .corpus import generate_mirror_site, generate_project, generate_prose_site
 
 REPO = Path(__file__).resolve().parents[1]
 ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
@@ -53,19 +55,21 @@ def lint(project: Path, log: Path) -> tuple[float, int, str]:
     return seconds, rss, (output.strip().splitlines() or [""])[-1]
 
 
-def stages(project: Path, out: Path, cache: Path, log: Path) -> dict:
+def stages(project: Path, out: Path, cache: Path, mirror: Path, log: Path) -> dict:
     """The stage worker, in a fresh process so caches are cold and its peak RSS is its own."""
-    _, rss, _ = run([sys.executable, "-m", "bench.measure", str(project), str(out), str(cache)], REPO, log)
+    _, rss, _ = run([sys.executable, "-m", "bench.measure", str(project), str(out), str(cache), str(mirror)],
+                    REPO, log)
     result = json.loads(out.read_text())
     result["rss_process"] = rss
     return result
 
 
-def measure(findings: int, references: int, repeat: int, work: Path, seed: int = 1,
+def measure(findings: int, references: int, repeat: int, work: Path, seed: int = 1, prose: bool = False,
             progress=print) -> dict:
-    """Generate both sites for N findings and M references and measure a, b, c and lint."""
+    """Generate the sites for N findings and M references and measure a, b (b′ with ``prose``),
+    c and lint."""
     work.mkdir(parents=True, exist_ok=True)
-    project, plain = work / "findings-site", work / "plain-site"
+    project, mirror, prose_site = work / "findings-site", work / "plain-site", work / "prose-site"
     logs = work / "logs"
     logs.mkdir(exist_ok=True)
     progress(f"N={findings} M={references}: generating the project in {work}")
@@ -74,16 +78,20 @@ def measure(findings: int, references: int, repeat: int, work: Path, seed: int =
     runs = []
     for i in range(repeat):
         progress(f"  stages, run {i + 1}/{repeat}")
-        runs.append(stages(project, work / "stages.json", work / "html-cache.json", logs / f"stages-{i}.log"))
+        runs.append(stages(project, work / "stages.json", work / "html-cache.json", mirror, logs / f"stages-{i}.log"))
     sizes = runs[0]["sizes"]
-    generate_plain_site(plain, sizes, seed)
+    if prose:
+        generate_prose_site(prose_site, sizes, seed)
 
-    a, b = [], []
-    for i in range(repeat):  # interleaved, so drift in the machine's speed hits both alike
+    a, b, b_prose = [], [], []
+    for i in range(repeat):  # interleaved, so drift in the machine's speed hits all alike
         progress(f"  mkdocs build, run {i + 1}/{repeat}: findings site")
         a.append(build(project, work / "site-a", logs / f"build-a-{i}.log"))
-        progress(f"  mkdocs build, run {i + 1}/{repeat}: plain site")
-        b.append(build(plain, work / "site-b", logs / f"build-b-{i}.log"))
+        progress(f"  mkdocs build, run {i + 1}/{repeat}: the same site without the plugin")
+        b.append(build(mirror, work / "site-b", logs / f"build-b-{i}.log"))
+        if prose:
+            progress(f"  mkdocs build, run {i + 1}/{repeat}: prose site")
+            b_prose.append(build(prose_site, work / "site-b-prose", logs / f"build-b-prose-{i}.log"))
     lints = []
     for i in range(repeat):
         progress(f"  findings lint, run {i + 1}/{repeat}")
@@ -99,6 +107,7 @@ def measure(findings: int, references: int, repeat: int, work: Path, seed: int =
         "a_runs": [r[0] for r in a], "b_runs": [r[0] for r in b],
         "a_rss": max(r[1] for r in a), "b_rss": max(r[1] for r in b),
         "a_warnings": a[0][2], "b_warnings": b[0][2],
+        "b_prose": median(r[0] for r in b_prose) if prose else None,
         "stages": stage, "c": sum(stage.values()),
         "c_rss": max(r["rss_after_link"] for r in runs),
         "c_rss_process": max(r["rss_process"] for r in runs),
@@ -108,7 +117,7 @@ def measure(findings: int, references: int, repeat: int, work: Path, seed: int =
 
 # --- the stage worker ---------------------------------------------------------------------------
 
-def _stage_worker(project: Path, out: Path, cache: Path) -> None:
+def _stage_worker(project: Path, out: Path, cache: Path, mirror: Path) -> None:
     import markdown
     from mkdocs.utils.meta import get_data
 
@@ -164,6 +173,9 @@ def _stage_worker(project: Path, out: Path, cache: Path) -> None:
         render.sanitize_html(html[path])
         times["sanitize"] += time.perf_counter() - start
 
+    if mirror.exists():
+        shutil.rmtree(mirror)
+    generate_mirror_site(mirror, {**linked, **data}, name)
     out.write_text(json.dumps({
         "times": times, "rss_after_link": rss_after_link, "data_files": len(data),
         "sizes": {path: len(text) for path, text in linked.items() if path.endswith(".md")},
@@ -172,4 +184,4 @@ def _stage_worker(project: Path, out: Path, cache: Path) -> None:
 
 
 if __name__ == "__main__":
-    _stage_worker(*(Path(arg) for arg in sys.argv[1:4]))
+    _stage_worker(*(Path(arg) for arg in sys.argv[1:5]))

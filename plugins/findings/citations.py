@@ -42,7 +42,9 @@ class Cite:
 
 
 @dataclass(frozen=True)
-class _Match:
+class CitationMatch:
+    """One citation in a text: where it is, and the sources it cites."""
+
     start: int
     end: int
     cites: tuple[Cite, ...]
@@ -59,7 +61,7 @@ def _unprotected(markdown: str) -> Iterator[tuple[int, int]]:
     yield position, len(markdown)
 
 
-def _matches(markdown: str, known: Callable[[str], bool]) -> Iterator[_Match]:
+def _matches(markdown: str, known: Callable[[str], bool]) -> Iterator[CitationMatch]:
     """Every citation outside code and URLs, in order; bracketed ones whatever their key."""
     if "@" not in markdown:
         return
@@ -72,26 +74,32 @@ def _matches(markdown: str, known: Callable[[str], bool]) -> Iterator[_Match]:
         segment = markdown[start:end]
         if "@" not in segment:
             continue
-        found: list[_Match] = []
+        found: list[CitationMatch] = []
         for bracket in _BRACKETS.finditer(segment):
             items = [_ITEM.match(part) for part in bracket["body"].split(";")]
             if not all(items):
                 continue
             at = line(start + bracket.start())
             cites = tuple(Cite(m["key"], at, m["prefix"] or "", m["locator"] or "", bool(m["suppress"])) for m in items)
-            found.append(_Match(start + bracket.start(), start + bracket.end(), cites))
+            found.append(CitationMatch(start + bracket.start(), start + bracket.end(), cites))
         taken = [(m.start - start, m.end - start) for m in found]
         for narrative in _NARRATIVE.finditer(segment):
             before = bisect_right(taken, (narrative.start(), len(segment))) - 1
             inside = before >= 0 and taken[before][0] <= narrative.start() < taken[before][1]
             if not inside and known(narrative["key"]):
-                found.append(_Match(start + narrative.start(), start + narrative.end(),
+                found.append(CitationMatch(start + narrative.start(), start + narrative.end(),
                                     (Cite(narrative["key"], line(start + narrative.start()), narrative=True),)))
         yield from sorted(found, key=lambda m: m.start)
 
 
+def find_matches(markdown: str, known: Callable[[str], bool]) -> list[CitationMatch]:
+    """The citations in a Markdown text, in order (``known`` says which narrative @words are
+    keys); one match may cite several sources."""
+    return list(_matches(markdown, known))
+
+
 def find_citations(markdown: str, known: Callable[[str], bool]) -> list[Cite]:
-    """The citations a Markdown text makes (``known`` says which narrative @words are keys)."""
+    """Every source a Markdown text cites, in order."""
     return [cite for match in _matches(markdown, known) for cite in match.cites]
 
 
@@ -105,11 +113,12 @@ class CitationLinker:
         self.labels = labels
         self.tooltips = tooltips
 
-    def link(self, markdown: str, reference_list: str) -> str:
+    def link(self, markdown: str, reference_list: str, matches: Iterable[CitationMatch] | None = None) -> str:
         """``markdown`` with every known citation linked; ``reference_list`` is the URL of the
-        reference list relative to this page, e.g. ``../../bibliography/``."""
+        reference list relative to this page, e.g. ``../../bibliography/``; ``matches`` are the
+        text's citations when they have already been found."""
         out, position = [], 0
-        for match in _matches(markdown, self.labels.__contains__):
+        for match in _matches(markdown, self.labels.__contains__) if matches is None else matches:
             if not all(c.key in self.labels for c in match.cites):
                 continue  # validation reports unknown keys before any page is built
             out.append(markdown[position:match.start])

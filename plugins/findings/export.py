@@ -34,7 +34,7 @@ def findings_data(kb: KnowledgeBase, site: Site) -> list[dict]:
             "public_bodies": [body.value for body in finding.public_bodies],
             "tags": list(finding.tags),
             "citations": [{"key": c.key, "locator": c.locator, "label": kb.labels[c.key].parenthetical,
-                           "reference": kb.reference_html[c.key].striptags()} for c in finding.citations],
+                           "reference": kb.linker.tooltips[c.key]} for c in finding.citations],
             "statistics": [s.model_dump() for s in finding.statistics],
             "related": list(finding.related),
             "added": finding.added.isoformat() if finding.added else None,
@@ -57,18 +57,21 @@ def export_files(kb: KnowledgeBase, site: Site) -> dict[str, str]:
             "; ".join(f"{s['value']} {s['unit']}: {s['measure']} ({s['source']})" for s in row["statistics"]),
             row["url"],
         ])
-    references = list(kb.references.values())
+    # Each source is written once; the whole lists join those (as writing them whole would).
+    bib = {key: to_bibtex([reference]) for key, reference in kb.references.items()}
+    ris = {key: to_ris([reference]) for key, reference in kb.references.items()}
+    csl = {key: json.dumps(csl_item(reference, kb), ensure_ascii=False) for key, reference in kb.references.items()}
     files = {
         "data/findings.json": json_lines(rows),
         "data/findings.csv": table.getvalue(),
-        "data/bibliography.bib": to_bibtex(references),
-        "data/bibliography.ris": to_ris(references),
-        "data/bibliography.json": to_csl_json(references, kb),
+        "data/bibliography.bib": "\n\n".join(bib.values()),
+        "data/bibliography.ris": "\n".join(ris.values()),
+        "data/bibliography.json": _json_array(list(csl.values())),
     }
-    for reference in references:
-        files[f"sources/{reference.key}.bib"] = to_bibtex([reference])
-        files[f"sources/{reference.key}.ris"] = to_ris([reference])
-        files[f"sources/{reference.key}.json"] = to_csl_json([reference], kb)
+    for key in kb.references:
+        files[f"sources/{key}.bib"] = bib[key]
+        files[f"sources/{key}.ris"] = ris[key]
+        files[f"sources/{key}.json"] = _json_array([csl[key]])
     return files
 
 
@@ -137,26 +140,28 @@ CSL_FIELDS = (("title", "title"), ("journal", "container-title"), ("booktitle", 
               ("doi", "DOI"), ("url", "URL"), ("abstract", "abstract"), ("note", "note"), ("edition", "edition"))
 
 
-def to_csl_json(references: list[Reference], kb: KnowledgeBase) -> str:
-    items = []
-    for reference in references:
-        item: dict = {"id": reference.key, "type": CSL_TYPES.get(reference.type, "document"),
-                      "citation-label": kb.labels[reference.key].parenthetical}
-        for role, people in (("author", reference.authors), ("editor", reference.editors)):
-            if people:
-                item[role] = [{"literal": p.family} if p.corporate else
-                              {k: v for k, v in (("family", p.family), ("given", p.given),
-                                                 ("non-dropping-particle", p.von), ("suffix", p.suffix)) if v}
-                              for p in people]
-        if reference.get("year").isdigit():
-            item["issued"] = {"date-parts": [[int(reference.get("year"))]]}
-        for name, csl in CSL_FIELDS:
-            if reference.get(name):
-                item.setdefault(csl, reference.get(name))
-        items.append(item)
-    return json_lines(items)
+def csl_item(reference: Reference, kb: KnowledgeBase) -> dict:
+    """One reference as CSL-JSON, the format Zotero and citeproc read."""
+    item: dict = {"id": reference.key, "type": CSL_TYPES.get(reference.type, "document"),
+                  "citation-label": kb.labels[reference.key].parenthetical}
+    for role, people in (("author", reference.authors), ("editor", reference.editors)):
+        if people:
+            item[role] = [{"literal": p.family} if p.corporate else
+                          {k: v for k, v in (("family", p.family), ("given", p.given),
+                                             ("non-dropping-particle", p.von), ("suffix", p.suffix)) if v}
+                          for p in people]
+    if reference.get("year").isdigit():
+        item["issued"] = {"date-parts": [[int(reference.get("year"))]]}
+    for name, csl in CSL_FIELDS:
+        if reference.get(name):
+            item.setdefault(csl, reference.get(name))
+    return item
 
 
 def json_lines(items: list[dict]) -> str:
     """A JSON array with one item per line: quick to write, and a diff shows the items changed."""
-    return "[\n" + ",\n".join(json.dumps(item, ensure_ascii=False) for item in items) + "\n]\n"
+    return _json_array([json.dumps(item, ensure_ascii=False) for item in items])
+
+
+def _json_array(encoded: list[str]) -> str:
+    return "[\n" + ",\n".join(encoded) + "\n]\n"

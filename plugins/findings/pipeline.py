@@ -13,7 +13,7 @@ from typing import Callable
 from markupsafe import Markup
 
 from .bibliography import Reference, read_bibliography
-from .citations import Cite, CitationLinker, find_citations
+from .citations import Cite, CitationLinker, CitationMatch, find_citations, find_matches
 from .models import Question, Settings, Theme
 from .problems import FindingsError, Problem, did_you_mean
 from .style import Label, assign_labels, format_reference, sort_key
@@ -30,6 +30,7 @@ class KnowledgeBase:
     warnings: list[Problem] = field(default_factory=list)
     cited_by: dict[str, list[FindingRecord]] = field(default_factory=dict)
     cited_in_pages: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    summary_citations: dict[str, list[CitationMatch]] = field(default_factory=dict)  # found once, linked per page
 
     def __post_init__(self) -> None:
         self.finding_by_id = {r.id: r for r in self.findings}
@@ -55,12 +56,14 @@ def page_title(markdown: str, path: str) -> str:
     return match[1].strip().strip("\"'") if match else path
 
 
-def check_markdown(markdown: str, path: str, keys: set[str],
-                   line_of: Callable[[Cite], int] = lambda cite: cite.line) -> tuple[list[Problem], set[str]]:
+def check_markdown(markdown: str, path: str, keys: set[str], line_of: Callable[[Cite], int] = lambda cite: cite.line,
+                   matches: list[CitationMatch] | None = None) -> tuple[list[Problem], set[str]]:
     """Unknown keys cited in a Markdown text, and the keys it cites; ``line_of`` places a
-    citation in its file when the text is a value inside one."""
+    citation in its file when the text is a value inside one; ``matches`` are its citations
+    when already found."""
     problems, cited = [], set()
-    for cite in find_citations(markdown, keys.__contains__):
+    cites = find_citations(markdown, keys.__contains__) if matches is None else [c for m in matches for c in m.cites]
+    for cite in cites:
         if cite.key in keys:
             cited.add(cite.key)
         else:
@@ -86,10 +89,13 @@ def build_knowledge_base(root: Path, settings: Settings, pages: dict[str, str] |
 
     cited_keys: dict[str, set[str]] = {}
     cited_anywhere: set[str] = set()
+    summary_citations: dict[str, list[CitationMatch]] = {}
     for record in records:
+        summary_citations[record.id] = find_matches(record.finding.summary, keys.__contains__)
         summary_problems, cited = check_markdown(
             record.finding.summary, record.path, keys,
-            lambda cite, document=record.document: document.line_of(("summary",), "@" + cite.key))
+            lambda cite, document=record.document: document.line_of(("summary",), "@" + cite.key),
+            summary_citations[record.id])
         problems += summary_problems
         cited |= {c.key for c in record.finding.citations if c.key in keys}
         cited_anywhere |= cited
@@ -119,7 +125,7 @@ def build_knowledge_base(root: Path, settings: Settings, pages: dict[str, str] |
         for key in sorted(cited_keys[record.id]):
             cited_by[key].append(record)
     return KnowledgeBase(settings.themes, published, references, labels, questions, warnings,
-                         dict(cited_by), dict(cited_in_pages))
+                         dict(cited_by), dict(cited_in_pages), {r.id: summary_citations[r.id] for r in published})
 
 
 def _bibliography_warnings(references: dict[str, Reference], cited: set[str], path: str) -> list[Problem]:

@@ -34,8 +34,10 @@ class Site:
 
 
 def _environment() -> Environment:
+    # auto_reload off: the templates ship with the package, so no file check per page rendered.
     env = Environment(loader=PackageLoader("findings", "templates"), autoescape=False, extensions=["jinja2.ext.do"],
-                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+                      auto_reload=False)
     env.filters["text"] = text
     # Front-matter values: the theme prints them into <title> and <meta> unescaped.
     env.filters["yaml"] = lambda value: json.dumps(str(escape(value)), ensure_ascii=False)
@@ -223,7 +225,8 @@ def _render(template: str, page: str, kb: KnowledgeBase, site: Site, context: di
         """The finding's summary with its inline citations linked."""
         cache_key = (record.id, references)
         if cache_key not in summaries:
-            summaries[cache_key] = kb.linker.link(record.finding.summary, references)
+            summaries[cache_key] = kb.linker.link(record.finding.summary, references,
+                                                  kb.summary_citations.get(record.id))
         return summaries[cache_key]
 
     return _ENV.get_template(template).render(
