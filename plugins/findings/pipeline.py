@@ -6,10 +6,11 @@ from __future__ import annotations
 import gc
 import re
 from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 from markupsafe import Markup
 
@@ -50,6 +51,21 @@ class KnowledgeBase:
         return CitationLinker(self.labels, {key: html.striptags() for key, html in self.reference_html.items()})
 
 
+@contextmanager
+def cyclic_gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for a stage. The stages make hundreds of thousands
+    of objects that nearly all stay alive (records) or hold no cycles (page text); the collector
+    would scan them again and again: 0.7 s of 2.5 s loading 5,000 findings, 0.25 s of 2 s
+    rendering them. Garbage with cycles is collected once the stage is done."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def page_title(markdown: str, path: str) -> str:
     """A hand-written page's title: its front-matter title, else its first heading, else its path."""
     match = re.search(r"^title:\s*(.+)$", markdown.split("\n---", 1)[0], re.M) if markdown.startswith("---") else None
@@ -78,16 +94,8 @@ def build_knowledge_base(root: Path, settings: Settings, pages: dict[str, str] |
     """Load and check every record; ``pages`` maps hand-written Markdown pages (paths inside
     ``docs_dir``) to their text so their citations are checked and counted too.
     Raises FindingsError with every error found."""
-    # Loading makes hundreds of thousands of objects that nearly all stay alive; the cyclic
-    # garbage collector would scan them again and again (0.7 s of 2.5 s at 5,000 findings), so
-    # it waits until the stage is done.
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with cyclic_gc_paused():
         return _build_knowledge_base(root, settings, pages or {}, docs_dir)
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _build_knowledge_base(root: Path, settings: Settings, pages: dict[str, str], docs_dir: str) -> KnowledgeBase:

@@ -17,7 +17,7 @@ from markupsafe import escape
 
 from .citations import Cite
 from .models import Citation, EvidenceKind, PublicBody
-from .pipeline import KnowledgeBase
+from .pipeline import KnowledgeBase, cyclic_gc_paused
 from .validate import FindingRecord
 from .style import text
 
@@ -128,8 +128,9 @@ def render_pages(kb: KnowledgeBase, site: Site) -> dict[str, str]:
     pages[BIBLIOGRAPHY_PATH] = ("bibliography.md.j2", {})
     pages[QUESTIONS_PATH] = ("questions.md.j2", {})
     summaries: dict[tuple[str, str], str] = {}  # a summary is linked once for all pages at the same depth
-    return {path: _render(template, path, kb, site, context, summaries)
-            for path, (template, context) in pages.items()}
+    with cyclic_gc_paused():
+        return {path: _render(template, path, kb, site, context, summaries)
+                for path, (template, context) in pages.items()}
 
 
 Facets = dict[PublicBody | EvidenceKind, dict[str, list[FindingRecord]]]
