@@ -18,8 +18,8 @@ from markupsafe import escape
 from .citations import Cite
 from .models import Citation, EvidenceKind, PublicBody
 from .pipeline import KnowledgeBase, cyclic_gc_paused
-from .validate import FindingRecord
 from .style import text
+from .validate import FindingRecord
 
 
 @dataclass(frozen=True)
