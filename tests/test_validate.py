@@ -3,6 +3,8 @@ line and what to change, and every problem in the project is reported at once.""
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 
 from findings.models import Theme
@@ -401,3 +403,10 @@ def test_draft_findings_are_checked_but_not_published(project):
     assert "a-draft" not in {r.id for r in kb.findings}
     project.write("findings/power-dynamics/a-draft.yml", "title: A draft.\nstatus: draft\n")
     assert {p.message for p in project.problems()} >= {"'theme' is required but missing"}
+
+
+def test_the_garbage_collector_runs_again_after_loading_even_when_it_fails(project):
+    project.write(BAD, "title: A claim.\ntheme: power-dynamics\n")  # summary and citations missing
+    assert gc.isenabled()
+    assert project.problems()  # build_knowledge_base raised FindingsError
+    assert gc.isenabled()
