@@ -73,13 +73,11 @@ def page_title(markdown: str, path: str) -> str:
     return match[1].strip().strip("\"'") if match else path
 
 
-def check_markdown(markdown: str, path: str, keys: set[str], line_of: Callable[[Cite], int] = lambda cite: cite.line,
-                   matches: list[CitationMatch] | None = None) -> tuple[list[Problem], set[str]]:
-    """Unknown keys cited in a Markdown text, and the keys it cites; ``line_of`` places a
-    citation in its file when the text is a value inside one; ``matches`` are its citations
-    when already found."""
+def check_citations(cites: list[Cite], path: str, keys: set[str],
+                    line_of: Callable[[Cite], int] = lambda cite: cite.line) -> tuple[list[Problem], set[str]]:
+    """Unknown keys among a text's citations, and the keys it cites; ``line_of`` places a
+    citation in its file when the text is a value inside one."""
     problems, cited = [], set()
-    cites = find_citations(markdown, keys.__contains__) if matches is None else [c for m in matches for c in m.cites]
     for cite in cites:
         if cite.key in keys:
             cited.add(cite.key)
@@ -114,17 +112,16 @@ def _build_knowledge_base(root: Path, settings: Settings, pages: dict[str, str],
     summary_citations: dict[str, list[CitationMatch]] = {}
     for record in records:
         summary_citations[record.id] = find_matches(record.finding.summary, keys.__contains__)
-        summary_problems, cited = check_markdown(
-            record.finding.summary, record.path, keys,
-            lambda cite, document=record.document: document.line_of(("summary",), "@" + cite.key),
-            summary_citations[record.id])
+        summary_problems, cited = check_citations(
+            [cite for match in summary_citations[record.id] for cite in match.cites], record.path, keys,
+            lambda cite, document=record.document: document.line_of(("summary",), "@" + cite.key))
         problems += summary_problems
         cited |= {c.key for c in record.finding.citations if c.key in keys}
         cited_anywhere |= cited
         cited_keys[record.id] = cited
     cited_in_pages: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for path, markdown in sorted(pages.items()):
-        page_problems, cited = check_markdown(markdown, f"{docs_dir}/{path}", keys)
+        page_problems, cited = check_citations(find_citations(markdown, keys.__contains__), f"{docs_dir}/{path}", keys)
         problems += page_problems
         cited_anywhere |= cited
         for key in sorted(cited):

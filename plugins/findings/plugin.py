@@ -96,7 +96,7 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
         if page.file.src_uri in self.generated:
             return markdown  # rendered with its citations linked
         markdown = render_blocks(markdown, page.file.src_uri, self.kb, self.site)
-        return self.kb.linker.link(markdown, reference_list_url(page.file.src_uri, config.use_directory_urls))
+        return self.kb.linker.link(markdown, reference_list_url(page.file.src_uri, self.site.directory_urls))
 
     def on_page_content(self, html, page, config, files):
         return sanitize_html(html) if page.file.src_uri in self.to_sanitize else html
