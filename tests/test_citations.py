@@ -3,12 +3,15 @@ everything that merely contains an @ is left as the author wrote it."""
 
 from __future__ import annotations
 
+import re
+from html import unescape
+
 import markdown as python_markdown
 import pytest
 
 from findings.bibliography import parse_bibliography
 from findings.citations import CitationLinker, find_citations
-from findings.style import assign_labels, format_reference
+from findings.style import assign_labels, format_reference, tooltip
 
 BIB = """
 @report{mccabe2019, author = {McCabe, A. and Wilson, M. and Macmillan, R.},
@@ -25,8 +28,8 @@ BIB = """
 def linker() -> CitationLinker:
     references = parse_bibliography(BIB, "bibliography.bib").references
     labels = assign_labels(references.values())
-    tooltips = {key: format_reference(ref, labels[key]).striptags() for key, ref in references.items()}
-    return CitationLinker(labels, tooltips)
+    tooltips = {key: tooltip(ref, labels[key]) for key, ref in references.items()}
+    return CitationLinker(labels, tooltips, {key: ref.slug for key, ref in references.items()})
 
 
 def known(key: str) -> bool:
@@ -59,17 +62,22 @@ def test_citation_forms(linker, page_text, source, visible):
 def test_citation_links_carry_the_full_reference_as_tooltip(linker):
     html = rendered(linker, "[@kaye2020]")
     assert html == ('<p>(<a href="bibliography/#kaye2020" title="Kaye, S. (2020). Think big, act small. '
-                    'London: New Local.">Kaye, 2020</a>)</p>')
+                    'London&#58; New Local.">Kaye, 2020</a>)</p>')
 
 
 def test_link_targets_use_the_reference_list_url_given_for_the_page(linker):
     assert 'href="../../bibliography/#mccabe2019"' in rendered(linker, "[@mccabe2019]", "../../bibliography/")
 
 
-def test_tooltips_and_labels_are_escaped(linker):
-    tricky = CitationLinker(linker.labels, {"kaye2020": 'Kaye, "S." <b>(2020)</b> & co'})
-    html = tricky.link("[@kaye2020]", "bibliography/")
-    assert 'title="Kaye, &#34;S.&#34; &lt;b&gt;(2020)&lt;/b&gt; &amp; co"' in html
+def test_tooltips_are_escaped_for_an_attribute_and_never_parsed_as_markdown():
+    references = parse_bibliography('@book{k, author = {Kaye, S.}, title = {<b>[x](onmouseover=alert(1)//)</b> "\\& co"'
+                                    ' *stars* \\_under\\_ ==mark== :smile:}, year = {2020}}', "b.bib").references
+    labels = assign_labels(references.values())
+    linker = CitationLinker(labels, {"k": tooltip(references["k"], labels["k"])}, {"k": "k"})
+    html = python_markdown.markdown(linker.link("[@k]", "bibliography/"), extensions=["attr_list", "md_in_html"])
+    title = re.search(r'title="([^"]*)"', html)[1]
+    assert unescape(title) == 'Kaye, S. (2020). <b>[x](onmouseover=alert(1)//)</b> "& co" *stars* _under_ ==mark== :smile:.'
+    assert html.count("<a ") == 1 and "<b>" not in html and "onmouseover=" not in html.replace(title, "")
 
 
 def test_find_citations_reports_keys_lines_and_locators():

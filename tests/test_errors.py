@@ -176,15 +176,6 @@ def test_broken_bibtex_entries_are_each_reported_and_the_rest_still_parse(projec
     assert html_pages(site_dir) == []
 
 
-def test_a_key_that_cannot_name_a_page_is_reported(project):
-    project.write("bibliography.bib", project.root.joinpath("bibliography.bib").read_text(encoding="utf-8") +
-                  '\n@misc{../evil#x,\n  author = {Kaye, S.},\n  title = {T},\n  year = {2020},\n}\n')
-    problems = [p for p in project.problems() if p.path == "bibliography.bib"]
-    assert len(problems) == 1, [str(p) for p in problems]
-    assert "cannot be part of a page address" in problems[0].message
-    assert str(problems[0]).startswith(f"bibliography.bib:{problems[0].line}:1: entry key '../evil")
-
-
 def test_impossible_date_is_reported_not_a_traceback(project, build_site, tmp_path):
     project.write("findings/power-dynamics/bad-date.yml", """\
         title: A claim.

@@ -17,8 +17,9 @@ from pathlib import Path
 import bibtexparser
 from bibtexparser import middlewares
 from bibtexparser.model import DuplicateBlockKeyBlock, DuplicateFieldKeyBlock
-from pylatexenc.latex2text import LatexNodes2Text
+from pylatexenc import latex2text, latexwalker, macrospec
 
+from .escaping import key_slug, web_url
 from .problems import Problem
 
 MONTHS = dict(zip("jan feb mar apr may jun jul aug sep oct nov dec".split(),
@@ -30,28 +31,75 @@ INHERITED_FIELDS = ("booktitle", "publisher", "address", "year", "month", "serie
                     "organization", "institution", "school")
 
 # Fields kept as written (only outer braces removed): LaTeX decoding would mangle ~ and % in URLs.
-VERBATIM_FIELDS = ("url", "doi", "eprint", "file", "isbn", "issn")
+VERBATIM_FIELDS = ("url", "doi", "eprint", "isbn", "issn")
 # biblatex names (JabRef, Zotero's biblatex export) for the BibTeX fields the style reads.
-BIBLATEX_ALIASES = {"journaltitle": "journal", "location": "address", "annotation": "note"}
+BIBLATEX_ALIASES = {"journaltitle": "journal", "location": "address"}
+# The bibliographic fields a page or download may show. Everything else a reference manager
+# writes stays in the repository: attached files and their local paths (file), reading notes
+# (annotation, annote, comment, review), owner, timestamp, groups, mendeley-*, jabref-* ...
+PUBLIC_FIELDS = frozenset("""
+    title subtitle titleaddon shorttitle booktitle booksubtitle maintitle journal journalsubtitle
+    series volume volumes number issue part pages eid chapter edition type howpublished note
+    publisher institution school organization address year date month urldate eventtitle venue
+    eventdate doi url eprint eprinttype eprintclass archiveprefix primaryclass isbn issn
+    abstract keywords language version pubstate translator yearlabel crossref
+""".split())
+# A value that names a file on someone's computer rather than a published work.
+LOCAL_PATH = re.compile(r"(?:^|[\s{;])(?:file:|/(?:home|Users|mnt|media|private|var|tmp)/|[A-Za-z]:\\)")
 
-_latex = LatexNodes2Text()
+
+_WRAPPED_URL = re.compile(r"\\(?:url|href)\s*\{([^{}]*)\}.*", re.S)
+
+
+def _latex_contexts() -> tuple[macrospec.LatexContextDb, macrospec.LatexContextDb]:
+    """pylatexenc's macro tables, taught the macros reference managers write that it lacks."""
+    parsing = latexwalker.get_default_latex_context_db()
+    parsing.add_context_category("references", prepend=True, macros=[
+        macrospec.MacroSpec("href", "{{"), macrospec.MacroSpec("url", "{")])
+    to_text = latex2text.get_default_latex_context_db()
+    to_text.add_context_category("references", prepend=True, macros=[
+        latex2text.MacroTextSpec("href", simplify_repl="%(2)s"), latex2text.MacroTextSpec("url", simplify_repl="%(1)s"),
+        latex2text.MacroTextSpec("TeX", simplify_repl="TeX"), latex2text.MacroTextSpec("LaTeX", simplify_repl="LaTeX")])
+    return parsing, to_text
+
+
+_PARSING, _TO_TEXT = _latex_contexts()
+_latex = latex2text.LatexNodes2Text(latex_context=_TO_TEXT)
+logging.getLogger("pylatexenc").setLevel(logging.CRITICAL)  # a macro it cannot read is reported below
 
 
 # Plain-text stand-ins for the LaTeX ligatures and spacing that need no macro.
 _LIGATURES = (("---", "\u2014"), ("--", "\u2013"), ("``", "\u201c"), ("''", "\u201d"), ("~", " "),
               ("{", ""), ("}", ""))
+_MACRO = re.compile(r"\\(?:[a-zA-Z@]+\*?|(.))|\$")
+
+
+def _plain(text: str) -> str:
+    for ligature, replacement in _LIGATURES:
+        text = text.replace(ligature, replacement)
+    return text
 
 
 @lru_cache(maxsize=65536)
-def decode(text: str) -> str:
-    """LaTeX to plain Unicode text, whitespace folded. Text with no macro (no backslash or $)
-    skips the full LaTeX parser: it only needs braces dropped and ligatures replaced."""
+def decode_checked(text: str) -> tuple[str, bool]:
+    """LaTeX to plain Unicode text, whitespace folded, and whether the LaTeX could be read.
+    Text with no macro (no backslash or $) skips the full LaTeX parser: it only needs braces
+    dropped and ligatures replaced. LaTeX the parser cannot read (``\\href`` without its
+    arguments, a bare ``\\sqrt``) falls back to its text with the macro names dropped."""
+    readable = True
     if "\\" in text or "$" in text:
-        text = _latex.latex_to_text(text).replace("\u00a0", " ")
+        try:
+            text = _latex.latex_to_text(text, latex_context=_PARSING).replace("\u00a0", " ")
+        except Exception:  # pylatexenc raises IndexError, KeyError... on macros it cannot parse
+            text, readable = _plain(_MACRO.sub(lambda m: m[1] or "", text)), False
     else:
-        for ligature, replacement in _LIGATURES:
-            text = text.replace(ligature, replacement)
-    return " ".join(text.split())
+        text = _plain(text)
+    return " ".join(text.split()), readable
+
+
+def decode(text: str) -> str:
+    """LaTeX to plain Unicode text (see ``decode_checked``)."""
+    return decode_checked(text)[0]
 
 
 @dataclass(frozen=True)
@@ -82,6 +130,7 @@ class Reference:
     key: str
     type: str
     fields: dict[str, str]
+    slug: str = ""  # names the source's page and anchor (escaping.key_slug)
     authors: tuple[Person, ...] = ()
     editors: tuple[Person, ...] = ()
     et_al: bool = False
@@ -98,10 +147,6 @@ class Reference:
     def creators(self) -> tuple[Person, ...]:
         """Authors, or the editors when there is no author."""
         return self.authors or self.editors
-
-
-# Keys name pages (sources/<key>/) and anchors (#<key>), so they hold no URL or HTML syntax.
-SAFE_KEY = re.compile(r"\w[\w:.+-]*")
 
 
 @dataclass
@@ -138,12 +183,17 @@ def parse_bibliography(text: str, display: str) -> Bibliography:
             message = "this entry could not be read; check its braces, quotes and commas"
         result.problems.append(Problem(display, line, 1, message))
     raw = {entry.key: entry for entry in library.entries}
+    slugs: dict[str, tuple[str, int]] = {}
     for key, entry in raw.items():
-        if not SAFE_KEY.fullmatch(key):
-            result.problems.append(Problem(display, entry.start_line + 1, 1, (
-                f"entry key '{key}' cannot be part of a page address; use only letters, digits and - _ : . +, "
-                "starting with a letter or digit")))
+        line = entry.start_line + 1
+        slug = key_slug(key)
+        if slug in slugs:
+            other, other_line = slugs[slug]
+            result.problems.append(Problem(display, line, 1, (
+                f"entry key '{key}' gives the same page address (sources/{slug}/) as '{other}' on line "
+                f"{other_line}: keys must differ in more than case, accents or punctuation; rename one")))
             continue
+        slugs[slug] = (key, line)
         fields = {f.key: f.value for f in entry.fields}
         parent = raw.get(str(fields.get("crossref", "")))
         if parent is not None:
@@ -153,8 +203,8 @@ def parse_bibliography(text: str, display: str) -> Bibliography:
                 if name not in fields and name in parent_fields:
                     fields[name] = parent_fields[name]
         names = {name: fields.pop(name, []) for name in NAME_FIELDS}
-        plain = {name: str(value).strip("{}").strip() if name in VERBATIM_FIELDS else decode(str(value))
-                 for name, value in fields.items()}
+        plain, warnings = _public_fields(key, fields)
+        result.problems += [Problem(display, line, 1, warning, "warning") for warning in warnings]
         for alias, name in BIBLATEX_ALIASES.items():
             if alias in plain:
                 plain.setdefault(name, plain.pop(alias))
@@ -164,9 +214,37 @@ def parse_bibliography(text: str, display: str) -> Bibliography:
             plain["month"] = MONTHS[plain["month"].lower()[:3]]
         authors, et_al = _people(names["author"])
         editors, editors_et_al = _people(names["editor"])
-        result.references[key] = Reference(key, entry.entry_type.lower(), plain, authors, editors,
-                                           et_al or (not authors and editors_et_al), entry.start_line + 1)
+        result.references[key] = Reference(key, entry.entry_type.lower(), plain, slug, authors, editors,
+                                           et_al or (not authors and editors_et_al), line)
     return result
+
+
+def _public_fields(key: str, fields: dict[str, object]) -> tuple[dict[str, str], list[str]]:
+    """An entry's public fields as plain text (see PUBLIC_FIELDS), and warnings for what was
+    left out or could not be read."""
+    plain, warnings = {}, []
+    for name, value in fields.items():
+        if name not in PUBLIC_FIELDS and name not in BIBLATEX_ALIASES:
+            continue
+        value = str(value)
+        if LOCAL_PATH.search(value):
+            warnings.append(f"entry '{key}': field '{name}' names a file on a computer, not a published work; "
+                            "it is left out of the site (remove it, or give a web address)")
+            continue
+        if name in VERBATIM_FIELDS:
+            value = value.strip("{}").strip()
+            wrapped = _WRAPPED_URL.fullmatch(value)  # Better BibTeX may write url = {\href{…}{…}}
+            value = wrapped[1] if wrapped else value
+            if name == "url" and ":" in value.split("/", 1)[0] and web_url(value) is None:
+                warnings.append(f"entry '{key}': url is not a web address (http or https); it is left out")
+                continue
+        else:
+            value, readable = decode_checked(value)
+            if not readable:
+                warnings.append(f"entry '{key}': field '{name}' holds LaTeX that could not be read; "
+                                f"shown as plain text: {value[:80]}")
+        plain[name] = value
+    return plain, warnings
 
 
 def _duplicate_fields(block: DuplicateFieldKeyBlock) -> str:

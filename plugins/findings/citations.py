@@ -12,11 +12,13 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator
 
-from markupsafe import escape
+from markupsafe import Markup
 
-from .style import Label, text
+from .escaping import attribute, text
+from .style import Label
 
-KEY = r"[\w](?:[\w:.#$%&+?<>~/-]*[\w])?"
+# pandoc's citation keys; any other key is written in braces, as pandoc allows: [@{Chambers'2014}].
+KEY = r"[\w](?:[\w:.#$%&+?<>~/-]*[\w])?|\{[^{}\s]+\}"
 # A prefix ("see") is set off from the key by a space, so research@example.org is not a citation.
 _ITEM = re.compile(rf"^\s*(?:(?P<prefix>[^@]*?)\s+)?(?P<suppress>-?)@(?P<key>{KEY})\s*(?:,\s*(?P<locator>.*?))?\s*$", re.S)
 _BRACKETS = re.compile(r"\[(?P<body>[^\[\]]*@[^\[\]]*)\](?![(\[:])")
@@ -29,6 +31,11 @@ _PROTECTED = re.compile(
     r"|\]\([^)]*\)",  # link targets
     re.M | re.S,
 )
+
+
+def _key(written: str) -> str:
+    """A key as written after @, without the braces of the braced form."""
+    return written[1:-1] if written.startswith("{") else written
 
 
 @dataclass(frozen=True)
@@ -80,15 +87,15 @@ def _matches(markdown: str, known: Callable[[str], bool]) -> Iterator[CitationMa
             if not all(items):
                 continue
             at = line(start + bracket.start())
-            cites = tuple(Cite(m["key"], at, m["prefix"] or "", m["locator"] or "", bool(m["suppress"])) for m in items)
+            cites = tuple(Cite(_key(m["key"]), at, m["prefix"] or "", m["locator"] or "", bool(m["suppress"])) for m in items)
             found.append(CitationMatch(start + bracket.start(), start + bracket.end(), cites))
         taken = [(m.start - start, m.end - start) for m in found]
         for narrative in _NARRATIVE.finditer(segment):
             before = bisect_right(taken, (narrative.start(), len(segment))) - 1
             inside = before >= 0 and taken[before][0] <= narrative.start() < taken[before][1]
-            if not inside and known(narrative["key"]):
+            if not inside and known(_key(narrative["key"])):
                 found.append(CitationMatch(start + narrative.start(), start + narrative.end(),
-                                    (Cite(narrative["key"], line(start + narrative.start()), narrative=True),)))
+                                    (Cite(_key(narrative["key"]), line(start + narrative.start()), narrative=True),)))
         yield from sorted(found, key=lambda m: m.start)
 
 
@@ -109,9 +116,10 @@ class CitationLinker:
     The links are HTML rather than Markdown links: a page may hold thousands of citations, and
     Markdown would parse each one again and MkDocs resolve each again, for a target known here."""
 
-    def __init__(self, labels: dict[str, Label], tooltips: dict[str, str]):
+    def __init__(self, labels: dict[str, Label], tooltips: dict[str, Markup], anchors: dict[str, str]):
         self.labels = labels
-        self.tooltips = tooltips
+        self.tooltips = tooltips  # escaped for an attribute
+        self.anchors = anchors  # each key's anchor in the reference list
 
     def link(self, markdown: str, reference_list: str, matches: Iterable[CitationMatch] | None = None) -> str:
         """``markdown`` with every known citation linked; ``reference_list`` is the URL of the
@@ -132,8 +140,8 @@ class CitationLinker:
         return self._render(tuple(cites), reference_list)
 
     def _anchor(self, key: str, words: str, reference_list: str) -> str:
-        return (f'<a href="{escape(reference_list)}#{escape(key)}" title="{escape(self.tooltips.get(key, ""))}">'
-                f"{text(words)}</a>")
+        return (f'<a href="{attribute(reference_list)}#{attribute(self.anchors[key])}" '
+                f'title="{self.tooltips[key]}">{text(words)}</a>')
 
     def _render(self, cites: tuple[Cite, ...], reference_list: str) -> str:
         if cites[0].narrative:

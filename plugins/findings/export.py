@@ -34,7 +34,7 @@ def findings_data(kb: KnowledgeBase, site: Site) -> list[dict]:
             "public_bodies": [body.value for body in finding.public_bodies],
             "tags": list(finding.tags),
             "citations": [{"key": c.key, "locator": c.locator, "label": kb.labels[c.key].parenthetical,
-                           "reference": kb.linker.tooltips[c.key]} for c in finding.citations],
+                           "reference": kb.reference_html[c.key].striptags()} for c in finding.citations],
             "statistics": [s.model_dump() for s in finding.statistics],
             "related": list(finding.related),
             "added": finding.added.isoformat() if finding.added else None,
@@ -68,10 +68,10 @@ def export_files(kb: KnowledgeBase, site: Site) -> dict[str, str]:
         "data/bibliography.ris": "\n".join(ris.values()),
         "data/bibliography.json": _json_array(list(csl.values())),
     }
-    for key in kb.references:
-        files[f"sources/{key}.bib"] = bib[key]
-        files[f"sources/{key}.ris"] = ris[key]
-        files[f"sources/{key}.json"] = _json_array([csl[key]])
+    for key, reference in kb.references.items():
+        files[f"sources/{reference.slug}.bib"] = bib[key]
+        files[f"sources/{reference.slug}.ris"] = ris[key]
+        files[f"sources/{reference.slug}.json"] = _json_array([csl[key]])
     return files
 
 

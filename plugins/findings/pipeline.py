@@ -18,7 +18,7 @@ from .bibliography import Reference, read_bibliography
 from .citations import Cite, CitationLinker, CitationMatch, find_citations, find_matches
 from .models import Question, Settings, Theme
 from .problems import FindingsError, Problem, did_you_mean
-from .style import Label, assign_labels, format_reference, sort_key
+from .style import Label, assign_labels, check_year_labels, format_reference, sort_key, tooltip
 from .validate import FindingRecord, check_references, load_findings, load_questions, record_files
 
 
@@ -48,7 +48,8 @@ class KnowledgeBase:
 
     @cached_property
     def linker(self) -> CitationLinker:
-        return CitationLinker(self.labels, {key: html.striptags() for key, html in self.reference_html.items()})
+        return CitationLinker(self.labels, {key: tooltip(ref, self.labels[key]) for key, ref in self.references.items()},
+                              {key: ref.slug for key, ref in self.references.items()})
 
 
 @contextmanager
@@ -100,7 +101,7 @@ def _build_knowledge_base(root: Path, settings: Settings, pages: dict[str, str],
     files = record_files(root / settings.findings)
     records, problems = load_findings(files, root)
     bibliography = read_bibliography(root / settings.bibliography, settings.bibliography)
-    problems += bibliography.problems
+    problems += bibliography.problems + check_year_labels(bibliography.references.values(), settings.bibliography)
     questions, questions_doc, question_problems = load_questions(root / settings.questions, root)
     problems += question_problems
     keys = set(bibliography.references)

@@ -15,10 +15,11 @@ import nh3
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import escape
 
+from .bibliography import Reference
 from .citations import Cite
+from .escaping import text
 from .models import Citation, EvidenceKind, PublicBody
 from .pipeline import KnowledgeBase, cyclic_gc_paused
-from .style import text
 from .validate import FindingRecord
 
 
@@ -74,8 +75,8 @@ def finding_path(finding_id: str) -> str:
     return f"findings/{finding_id}.md"
 
 
-def source_path(key: str) -> str:
-    return f"sources/{key}.md"
+def source_path(reference: Reference) -> str:
+    return f"sources/{reference.slug}.md"
 
 
 def public_body_path(body: PublicBody) -> str:
@@ -123,7 +124,7 @@ def render_pages(kb: KnowledgeBase, site: Site) -> dict[str, str]:
     for key, reference in kb.references.items():
         citing = [(record, [c.locator for c in record.finding.citations if c.key == key and c.locator])
                   for record in kb.cited_by.get(key, [])]
-        pages[source_path(key)] = ("source.md.j2", {"key": key, "reference": reference, "label": kb.labels[key],
+        pages[source_path(reference)] = ("source.md.j2", {"key": key, "reference": reference, "label": kb.labels[key],
                                                     "citing": citing})
     pages[BIBLIOGRAPHY_PATH] = ("bibliography.md.j2", {})
     pages[QUESTIONS_PATH] = ("questions.md.j2", {})

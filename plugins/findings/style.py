@@ -12,14 +12,14 @@ from __future__ import annotations
 import string
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Iterable
+from itertools import count, product
+from typing import Iterable, Iterator
 
 from markupsafe import Markup
 
 from .bibliography import Person, Reference
-
-# Characters HTML or Markdown would read as syntax, written as entities so text stays text.
-_INERT = {ord(c): f"&#{ord(c)};" for c in "&<>\"'*_`[]{}\\#|~^"}
+from .escaping import attribute, bare_doi, doi_url, text, url
+from .problems import Problem
 
 
 @dataclass(frozen=True)
@@ -47,22 +47,50 @@ def author_label(reference: Reference) -> str:
     return f"{people[0].surname} et al"
 
 
+def year_letters() -> Iterator[str]:
+    """a, b, … z, then aa, ab, … zz, aaa …: the letters biblatex adds to repeated years."""
+    for length in count(1):
+        for letters in product(string.ascii_lowercase, repeat=length):
+            yield "".join(letters)
+
+
 def assign_labels(references: Iterable[Reference]) -> dict[str, Label]:
-    """Labels for the whole bibliography: letters only where a label and year repeat."""
+    """Labels for the whole bibliography: letters only where a label and year repeat, never a
+    letter an entry of the same author label has pinned with ``yearlabel``."""
     groups: dict[tuple[str, str], list[Reference]] = defaultdict(list)
+    pins: dict[str, set[str]] = defaultdict(set)
     for reference in references:
-        groups[(author_label(reference), reference.year)].append(reference)
+        authors = author_label(reference)
+        groups[(authors, reference.year)].append(reference)
+        if reference.get("yearlabel"):
+            pins[authors].add(reference.get("yearlabel"))
     labels = {}
     for (authors, year), group in groups.items():
-        pinned = {r.key: r.get("yearlabel") for r in group if r.get("yearlabel")}
         if len(group) == 1:
-            labels[group[0].key] = Label(authors, pinned.get(group[0].key, year))
+            labels[group[0].key] = Label(authors, group[0].get("yearlabel") or year)
             continue
-        taken = set(pinned.values())
-        letters = (year + letter for letter in string.ascii_lowercase if year + letter not in taken)
+        letters = (year + letter for letter in year_letters() if year + letter not in pins[authors])
         for reference in sorted(group, key=lambda r: (r.get("title").lower(), r.key)):
-            labels[reference.key] = Label(authors, pinned.get(reference.key) or next(letters))
+            labels[reference.key] = Label(authors, reference.get("yearlabel") or next(letters))
     return labels
+
+
+def check_year_labels(references: Iterable[Reference], path: str) -> list[Problem]:
+    """Two entries pinned (``yearlabel``) to the same label would be cited alike: a problem
+    naming both. ``path`` is the bibliography's path as messages show it."""
+    first: dict[tuple[str, str], Reference] = {}
+    problems = []
+    for reference in references:
+        pin = reference.get("yearlabel")
+        if not pin:
+            continue
+        authors = author_label(reference)
+        other = first.setdefault((authors, pin), reference)
+        if other is not reference:
+            problems.append(Problem(path, reference.line, 1, (
+                f"entry '{reference.key}' pins yearlabel = {{{pin}}}, as '{other.key}' on line {other.line} does: "
+                f"both would be cited as ({authors}, {pin}); remove one yearlabel or change it")))
+    return problems
 
 
 def sort_key(reference: Reference, label: Label) -> tuple:
@@ -72,11 +100,6 @@ def sort_key(reference: Reference, label: Label) -> tuple:
     return (tuple(part.lower() for part in name), label.authors.lower(), label.year, reference.get("title").lower())
 
 
-def text(value: str) -> Markup:
-    """Escape record or bibliography text for a Markdown page: HTML and Markdown syntax both inert."""
-    return Markup(value.translate(_INERT))
-
-
 def _name(person: Person) -> str:
     if person.corporate or not person.given:
         return person.surname
@@ -84,8 +107,17 @@ def _name(person: Person) -> str:
     return f"{name}, {person.suffix}" if person.suffix else name
 
 
-def names(people: tuple[Person, ...], et_al: bool = False) -> str:
+# A reference names at most this many creators, then "et al." (as APA 7 does past 20); a
+# tooltip names at most TOOLTIP_NAMES and is cut at TOOLTIP_LENGTH characters.
+MAX_NAMES = 20
+TOOLTIP_NAMES = 3
+TOOLTIP_LENGTH = 300
+
+
+def names(people: tuple[Person, ...], et_al: bool = False, limit: int = MAX_NAMES) -> str:
     """'McCabe, A., Wilson, M. and Macmillan, R.'; 'Local Trust'; 'Smith, J. et al.'"""
+    if len(people) > limit:
+        people, et_al = people[:limit], True
     written = [_name(p) for p in people]
     if et_al:
         return ", ".join(written) + " et al."
@@ -103,14 +135,24 @@ def _closed(html: Markup) -> Markup:
     return html if html.striptags().endswith((".", "?", "!")) else html + "."
 
 
-def format_reference(reference: Reference, label: Label) -> Markup:
+def tooltip(reference: Reference, label: Label) -> Markup:
+    """A citation's hover text: the reference with at most TOOLTIP_NAMES names, as plain text
+    cut at TOOLTIP_LENGTH characters, escaped for an attribute."""
+    words = format_reference(reference, label, TOOLTIP_NAMES).striptags()
+    if len(words) > TOOLTIP_LENGTH:
+        words = words[: TOOLTIP_LENGTH - 1].rsplit(" ", 1)[0] + "…"
+    return attribute(words)
+
+
+def format_reference(reference: Reference, label: Label, name_limit: int = MAX_NAMES) -> Markup:
     """The full reference in the house Harvard style, as HTML safe to place in Markdown."""
     get = reference.get
     parts: list[Markup] = []
     if reference.authors:
-        parts.append(text(names(reference.authors, reference.et_al)))
+        parts.append(text(names(reference.authors, reference.et_al, name_limit)))
     elif reference.editors:
-        parts.append(text(names(reference.editors, reference.et_al) + (" (eds)" if len(reference.editors) > 1 else " (ed.)")))
+        parts.append(text(names(reference.editors, reference.et_al, name_limit)
+                          + (" (eds)" if len(reference.editors) > 1 else " (ed.)")))
     head = Markup(" ").join(parts)
     head = (head + " " if head else Markup("")) + text(f"({label.year}).")
 
@@ -153,14 +195,14 @@ def format_reference(reference: Reference, label: Label) -> Markup:
             body.append(_closed(text(place_publisher + note)))
         if kind not in ("unpublished",) and get("note"):
             body.append(text(_sentence(get("note"))))
-    if get("doi"):
-        doi = get("doi").removeprefix("https://doi.org/")
-        body.append(Markup('doi: <a class="url" href="https://doi.org/%s">%s</a>.') % (doi, text(doi)))
+    doi = bare_doi(get("doi"))
+    if doi:
+        body.append(Markup('doi: <a class="url" href="%s">%s</a>.') % (url(doi_url(doi)), text(doi)))
     elif get("url"):
-        url, accessed = get("url"), f" (Accessed: {get('urldate')})" if get("urldate") else ""
-        # Only web addresses become links: another scheme (javascript:, file:) stays text.
-        shown = Markup('<a class="url" href="%s">%s</a>') % (url, text(url)) if url.lower().startswith(
-            ("https://", "http://")) else text(url)
+        accessed = f" (Accessed: {get('urldate')})" if get("urldate") else ""
+        # Only web addresses become links (the bibliography stage drops other schemes).
+        address = url(get("url"))
+        shown = Markup('<a class="url" href="%s">%s</a>') % (address, text(get("url"))) if address else text(get("url"))
         body.append(Markup("Available at: %s%s.") % (shown, text(accessed)))
     return head + " " + Markup(" ").join(body)
 
