@@ -317,3 +317,35 @@ def copy_repo(tmp_path):
         return root
 
     return copy
+
+
+# Bibliography entries written as an attacker would: Markdown and HTML in a title, quotes and
+# brackets in a URL and a DOI, a key that looks like a URL scheme.
+HOSTILE_BIBLIOGRAPHY = r"""
+@book{title2020, author = {Kaye, S.}, year = {2020}, publisher = {P},
+  title = {[x](onmouseover=alert(1)//) and <img src=x onerror=alert(2)> {: onclick=alert(3) }}}
+@misc{url2021, author = {Kaye, S.}, title = {Web page}, year = {2021},
+  url = {https://example.org/[x](javascript:alert(4))"onmouseover="alert(5)}}
+@article{doi2022, author = {Kaye, S.}, title = {An article}, year = {2022}, journal = {J},
+  doi = {10.1000/[x](onmouseover=alert(6)//)"<b>}}
+@misc{javascript:alert, author = {Kaye, S.}, title = {Key}, year = {2023}}
+"""
+
+HOSTILE_KEYS = ("title2020", "url2021", "doi2022", "javascript:alert")
+
+
+@pytest.fixture(scope="session")
+def hostile_site(tmp_path_factory, build_site) -> SimpleNamespace:
+    """The minimal project with HOSTILE_BIBLIOGRAPHY added and cited (in a summary and in
+    citations), built once: ``.project``, ``.code``, ``.output``, ``.site``."""
+    project = new_project(tmp_path_factory.mktemp("hostile") / "project")
+    project.write("bibliography.bib", BIBLIOGRAPHY + HOSTILE_BIBLIOGRAPHY)
+    project.write("findings/power-dynamics/hostile-sources.yml", f"""\
+        title: A claim resting on hostile sources.
+        theme: power-dynamics
+        summary: |
+          Hostile entries [{'; '.join('@' + key for key in HOSTILE_KEYS)}].
+        citations: [{', '.join(f'"{key}"' for key in HOSTILE_KEYS)}]
+        """)
+    code, output, site = build_site(project.config, project.root.parent / "site")
+    return SimpleNamespace(project=project, code=code, output=output, site=site)

@@ -48,7 +48,7 @@ PUBLIC_FIELDS = frozenset("""
 LOCAL_PATH = re.compile(r"(?:^|[\s{;])(?:file:|/(?:home|Users|mnt|media|private|var|tmp)/|[A-Za-z]:\\)")
 
 
-_WRAPPED_URL = re.compile(r"\\(?:url|href)\s*\{([^{}]*)\}.*", re.S)
+_WRAPPED_URL = re.compile(r"\\(?:url|href)\s*\{([^{}]*)(?:\}.*)?", re.S)
 
 
 def _latex_contexts() -> tuple[macrospec.LatexContextDb, macrospec.LatexContextDb]:
@@ -232,9 +232,8 @@ def _public_fields(key: str, fields: dict[str, object]) -> tuple[dict[str, str],
                             "it is left out of the site (remove it, or give a web address)")
             continue
         if name in VERBATIM_FIELDS:
-            value = value.strip("{}").strip()
-            wrapped = _WRAPPED_URL.fullmatch(value)  # Better BibTeX may write url = {\href{…}{…}}
-            value = wrapped[1] if wrapped else value
+            wrapped = _WRAPPED_URL.fullmatch(value.strip("{} "))  # as in url = {\href{…}{…}}
+            value = wrapped[1] if wrapped else value.strip("{}").strip()
             if name == "url" and ":" in value.split("/", 1)[0] and web_url(value) is None:
                 warnings.append(f"entry '{key}': url is not a web address (http or https); it is left out")
                 continue
