@@ -122,6 +122,57 @@ def test_lint_reports_uncited_bibliography_entries(run_cli, project):
     assert line.startswith("bibliography.bib: ") and line.endswith("cited nowhere: tjoa2018 [warning]")
 
 
+# lint reads mkdocs.yml as the build does ---------------------------------------------------
+
+def test_lint_and_build_resolve_mkdocs_tags(run_cli, build_site, project, tmp_path):
+    config = project.config.read_text(encoding="utf-8")
+    project.write("mkdocs.yml", config.replace(
+        "  - md_in_html\n", "  - md_in_html\n  - pymdownx.snippets:\n      base_path: !relative $config_dir\n").replace(
+        "      themes:\n", "      author: !ENV [FINDINGS_TEST_AUTHOR, 'Local Trust']\n      themes:\n"))
+    code, out, err = run_cli("lint", cwd=project.root)
+    assert (code, out) == (0, ""), out + err
+    code, output, site = build_site(project.config, tmp_path / "site")
+    assert code == 0, output
+    assert "Local Trust" in (site / "findings" / "influence-local-decision-making" / "index.html").read_text()
+
+
+@pytest.mark.parametrize("old, new, message", [
+    ("        - id: power-dynamics\n", "        - id: Power dynamics\n",
+     "mkdocs.yml:11: plugins.findings.themes.0.id: 'Power dynamics' must be lower-case letters, digits and "
+     "hyphens, e.g. 'power-dynamics'"),
+    ("      themes:\n", "      author: 2020\n      themes:\n",
+     "mkdocs.yml:10: plugins.findings.author: must be text; write it in quotes"),
+    ("      themes:\n", "      theme:\n",
+     "mkdocs.yml:10: plugins.findings.theme: not a known setting (did you mean 'themes'?); "
+     "the settings are findings, bibliography, questions, author, themes"),
+    ("          title: Power dynamics\n", "          titel: Power dynamics\n",
+     "mkdocs.yml:11: plugins.findings.themes.0.title: missing; each theme needs an id, a title and a description"),
+])
+def test_lint_and_build_give_the_same_message_for_bad_settings(run_cli, build_site, project, tmp_path,
+                                                               old, new, message):
+    config = project.config.read_text(encoding="utf-8")
+    assert old in config
+    project.write("mkdocs.yml", config.replace(old, new, 1))
+    code, out, err = run_cli("lint", cwd=project.root)
+    assert code == 1
+    assert message in out.splitlines(), out + err
+    code, output, site = build_site(project.config, tmp_path / "site")
+    assert code != 0 and not site.exists()
+    assert f"findings: {message}" in output
+    for text in (out + err, output):
+        assert "Traceback" not in text and "pydantic" not in text
+
+
+def test_lint_names_the_line_of_a_mkdocs_yml_that_is_not_yaml(run_cli, project):
+    config = project.config.read_text(encoding="utf-8")
+    project.write("mkdocs.yml", config.replace("plugins:\n", "plugins: [\n", 1))
+    code, out, err = run_cli("lint", cwd=project.root)
+    assert code == 1
+    assert out.splitlines() == ["mkdocs.yml:9:3: not valid YAML: while parsing a flow node, expected the node "
+                                "content, but found '-'; correct the text here (MkDocs cannot read the file)"]
+    assert "Traceback" not in err
+
+
 # new ----------------------------------------------------------------------------------------
 
 def new_args(title="Councils vary in how they work with partnerships.", theme="power-dynamics", *keys):

@@ -12,11 +12,12 @@ import sys
 from pathlib import Path
 
 import yaml
-from pydantic import ValidationError
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import ConfigurationError
 
 from .models import ID_PATTERN, Settings, finding_json_schema, slugify
 from .pipeline import build_knowledge_base
-from .problems import FindingsError, Problem, did_you_mean, shown_path
+from .problems import FindingsError, Problem, check_settings, did_you_mean, shown_path
 from .bibliography import read_bibliography
 
 SCHEMA_PATH = "schema/finding.schema.json"
@@ -26,27 +27,38 @@ class UsageError(Exception):
     """A mistake in how the command was called (exit status 2)."""
 
 
-class _ConfigLoader(yaml.SafeLoader):
-    """Reads mkdocs.yml, ignoring tags such as !ENV or !!python/name that only MkDocs resolves."""
-
-
-_ConfigLoader.add_multi_constructor("", lambda loader, suffix, node: None)
-
-
 def read_settings(config_file: Path) -> tuple[Path, Settings, Path]:
-    """The project root, the plugin's settings and the docs folder, from mkdocs.yml."""
+    """The project root, the plugin's settings and the docs folder, from mkdocs.yml read as
+    MkDocs reads it (``!ENV``, ``!relative`` and ``INHERIT`` as in a build). Raises FindingsError
+    when MkDocs could not read the file or the settings are invalid."""
     if not config_file.is_file():
         raise UsageError(f"{config_file}: not found; run in the project folder or pass --config")
-    config = yaml.load(config_file.read_text(encoding="utf-8"), Loader=_ConfigLoader) or {}
-    for plugin in config.get("plugins") or []:
-        if isinstance(plugin, dict) and "findings" in plugin:
-            try:
-                settings = Settings.model_validate(plugin["findings"] or {})
-            except ValidationError as error:
-                raise UsageError(f"{config_file}: the findings plugin settings are invalid: {error}") from None
+    config = MkDocsConfig(config_file_path=str(config_file.resolve()))
+    try:
+        with config_file.open("rb") as file:
+            config.load_file(file)  # what mkdocs.config.load_config does before validating
+    except ConfigurationError as error:
+        raise FindingsError([_unreadable(error, config_file.name)]) from None
+    plugins = config.get("plugins") or []
+    for plugin in plugins if isinstance(plugins, list) else [plugins]:
+        if plugin == "findings" or isinstance(plugin, dict) and "findings" in plugin:
+            options = (plugin["findings"] if isinstance(plugin, dict) else None) or {}  # as MkDocs takes them
+            if isinstance(options, dict):
+                options = {name: value for name, value in options.items() if name != "enabled"}  # MkDocs' own
             root = config_file.resolve().parent
-            return root, settings, root / config.get("docs_dir", "docs")
+            return root, check_settings(options, config_file), root / config.get("docs_dir", "docs")
     raise UsageError(f"{config_file}: the findings plugin is not enabled under plugins:")
+
+
+def _unreadable(error: ConfigurationError, name: str) -> Problem:
+    """A mkdocs.yml MkDocs could not read, at the line where reading stopped."""
+    cause = error.__context__  # yaml_load raises ConfigurationError while handling the YAMLError
+    if not isinstance(cause, yaml.MarkedYAMLError):
+        return Problem(name, 0, 0, str(error))
+    mark = cause.problem_mark or cause.context_mark
+    what = ", ".join(filter(None, [cause.context, cause.problem]))
+    return Problem(name, mark.line + 1 if mark else 0, mark.column + 1 if mark else 0,
+                   f"not valid YAML: {what}; correct the text here (MkDocs cannot read the file)")
 
 
 def _annotation(problem: Problem) -> str:
@@ -57,7 +69,10 @@ def _annotation(problem: Problem) -> str:
 
 
 def lint(args: argparse.Namespace) -> int:
-    root, settings, docs = read_settings(args.config)
+    try:
+        root, settings, docs = read_settings(args.config)
+    except FindingsError as error:  # mkdocs.yml itself: the records cannot be checked without it
+        return _report(error.problems)
     pages = {p.relative_to(docs).as_posix(): p.read_text(encoding="utf-8")
              for p in sorted(docs.rglob("*.md"))} if docs.is_dir() else {}
     try:
@@ -68,6 +83,11 @@ def lint(args: argparse.Namespace) -> int:
     if args.paths:
         wanted = {shown_path(Path(p), root) for p in args.paths}
         problems = [p for p in problems if p.path in wanted]
+    return _report(problems, findings)
+
+
+def _report(problems: list[Problem], findings: int | None = None) -> int:
+    """Print lint's problems (GitHub annotations in Actions); the exit status."""
     github = bool(os.environ.get("GITHUB_ACTIONS"))
     for problem in problems:
         if github:
@@ -170,6 +190,10 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as error:
         print(f"findings: {error}", file=sys.stderr)
         return 2
+    except FindingsError as error:  # mkdocs.yml, for `new` and `schema`
+        for problem in error.problems:
+            print(problem, file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -11,17 +11,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mkdocs.config import config_options as c
 from mkdocs.config.base import Config
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
-from pydantic import ValidationError
 
 from .export import export_files
 from .models import Settings
 from .pipeline import KnowledgeBase, build_knowledge_base
-from .problems import FindingsError, shown_path
+from .problems import FindingsError, check_settings, shown_path
 from .render import (UNLISTED_FOLDERS, Site, pages_to_sanitize, reference_list_url, render_blocks, render_pages,
                      sanitize_html)
 
@@ -31,11 +29,11 @@ REQUIRED_EXTENSIONS = ("attr_list", "md_in_html", "admonition")
 
 
 class FindingsConfig(Config):
-    findings = c.Type(str, default="findings")
-    bibliography = c.Type(str, default="bibliography.bib")
-    questions = c.Type(str, default="questions.yml")
-    author = c.Type(str, default="")
-    themes = c.Type(list, default=[])
+    """The settings as written: check_settings checks them in on_config, as `findings lint` does,
+    so that the build and lint give the same messages."""
+
+    def validate(self):
+        return [], []
 
 
 class FindingsPlugin(BasePlugin[FindingsConfig]):
@@ -48,12 +46,12 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
         self.site = Site("")
 
     def on_config(self, config):
-        self.root = Path(config.config_file_path).resolve().parent
+        config_file = Path(config.config_file_path).resolve()
+        self.root = config_file.parent
         try:
-            self.settings = Settings.model_validate(dict(self.config))
-        except ValidationError as error:
-            problems = [f"plugins.findings.{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors()]
-            raise PluginError("findings: the plugin settings in mkdocs.yml are invalid:\n  " + "\n  ".join(problems))
+            self.settings = check_settings(dict(self.config), config_file)
+        except FindingsError as error:
+            self._stop(error, config_file.name)
         for extension in REQUIRED_EXTENSIONS:
             if extension not in config.markdown_extensions:
                 config.markdown_extensions.append(extension)
@@ -66,13 +64,17 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
         try:
             self.kb = build_knowledge_base(self.root, self.settings, pages, shown_path(docs, self.root))
         except FindingsError as error:
-            for problem in error.problems:
-                (log.error if problem.severity == "error" else log.warning)(str(problem))
-            errors = sum(p.severity == "error" for p in error.problems)
-            raise PluginError(f"findings: {errors} problem{'s' if errors != 1 else ''} in the records; "
-                              "nothing was built. Fix the files named above.") from None
+            self._stop(error, "the records")
         for warning in self.kb.warnings:
             log.warning(str(warning))
+
+    def _stop(self, error: FindingsError, where: str) -> None:
+        """Log every problem, then stop the build."""
+        for problem in error.problems:
+            (log.error if problem.severity == "error" else log.warning)(str(problem))
+        errors = sum(p.severity == "error" for p in error.problems)
+        raise PluginError(f"findings: {errors} problem{'s' if errors != 1 else ''} in {where}; "
+                          "nothing was built. Fix the files named above.") from None
 
     def on_files(self, files: Files, config):
         # Material's tags plugin lists its index on a page; by convention this site's is tags.md.
