@@ -147,7 +147,7 @@ def test_lint_and_build_resolve_mkdocs_tags(run_cli, build_site, project, tmp_pa
      "the settings are findings, bibliography, questions, author, themes"),
     ("          title: Power dynamics\n", "          titel: Power dynamics\n",
      "mkdocs.yml:11: plugins.findings.themes.0.title: missing; each theme needs an id, a title and a description"),
-])
+], ids=["theme-id", "author-number", "unknown-setting", "theme-title-missing"])
 def test_lint_and_build_give_the_same_message_for_bad_settings(run_cli, build_site, project, tmp_path,
                                                                old, new, message):
     config = project.config.read_text(encoding="utf-8")

@@ -5,12 +5,16 @@ build before anything is written); on_files adds the generated pages and data fi
 on_page_markdown fills in the findings blocks and links inline citations on hand-written pages
 (generated pages come with theirs linked); on_page_content sanitises the generated pages that
 hold record Markdown other than plain prose; on_serve watches the records.
+
+Under ``mkdocs serve`` (on_startup) a problem does not stop the build: the site becomes one error
+page listing the problems, written by on_post_build, until a rebuild finds the files fixed.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from jinja2 import Environment, PackageLoader, StrictUndefined
 from mkdocs.config.base import Config
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, get_plugin_logger
@@ -19,13 +23,18 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from .export import export_files
 from .models import Settings
 from .pipeline import KnowledgeBase, build_knowledge_base
-from .problems import FindingsError, check_settings, shown_path
+from .problems import FindingsError, Problem, check_settings, shown_path
 from .render import (UNLISTED_FOLDERS, Site, pages_to_sanitize, reference_list_url, render_blocks, render_pages,
                      sanitize_html)
 
 log = get_plugin_logger(__name__)
 
 REQUIRED_EXTENSIONS = ("attr_list", "md_in_html", "admonition")
+
+
+# The page `mkdocs serve` shows while the files have problems: a whole HTML document, escaped.
+ERROR_PAGE = Environment(loader=PackageLoader("findings", "templates"), autoescape=True,
+                         undefined=StrictUndefined).get_template("serve-error.html.j2")
 
 
 class FindingsConfig(Config):
@@ -44,10 +53,15 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
         self.generated: set[str] = set()
         self.to_sanitize: set[str] = set()
         self.site = Site("")
+        self.serving = False
+        self.problems: list[Problem] = []  # while serving: what the error page lists
+
+    def on_startup(self, command, dirty):
+        self.serving = command == "serve"
 
     def on_config(self, config):
         config_file = Path(config.config_file_path).resolve()
-        self.root = config_file.parent
+        self.root, self.problems = config_file.parent, []
         try:
             self.settings = check_settings(dict(self.config), config_file)
         except FindingsError as error:
@@ -58,6 +72,9 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
         return config
 
     def on_pre_build(self, config):
+        self.kb = None
+        if self.problems:
+            return
         docs = Path(config.docs_dir)
         pages = {p.relative_to(docs).as_posix(): p.read_text(encoding="utf-8")
                  for p in sorted(docs.rglob("*.md"))}
@@ -65,18 +82,25 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
             self.kb = build_knowledge_base(self.root, self.settings, pages, shown_path(docs, self.root))
         except FindingsError as error:
             self._stop(error, "the records")
+            return
         for warning in self.kb.warnings:
             log.warning(str(warning))
 
     def _stop(self, error: FindingsError, where: str) -> None:
-        """Log every problem, then stop the build."""
+        """Log every problem, then stop the build; when serving, show them on the error page instead."""
         for problem in error.problems:
             (log.error if problem.severity == "error" else log.warning)(str(problem))
+        if self.serving:
+            self.problems = error.problems
+            return
         errors = sum(p.severity == "error" for p in error.problems)
         raise PluginError(f"findings: {errors} problem{'s' if errors != 1 else ''} in {where}; "
                           "nothing was built. Fix the files named above.") from None
 
     def on_files(self, files: Files, config):
+        if self.problems:  # the site is the error page alone: no pages, and no nav naming missing ones
+            config.nav = None
+            return Files([file for file in files if not file.is_documentation_page()])
         # Material's tags plugin lists its index on a page; by convention this site's is tags.md.
         has_tags = any(name.endswith("tags") for name in config.plugins) and files.get_file_from_path("tags.md")
         tags_page = "tags.md" if has_tags else ""
@@ -103,8 +127,15 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
     def on_page_content(self, html, page, config, files):
         return sanitize_html(html) if page.file.src_uri in self.to_sanitize else html
 
+    def on_post_build(self, config):
+        if self.problems:  # the home page, and (as 404.html) every other page, while serving
+            page = ERROR_PAGE.render(site_name=config.site_name, problems=self.problems)
+            for name in ("index.html", "404.html"):
+                (Path(config.site_dir) / name).write_text(page, encoding="utf-8")
+
     def on_serve(self, server, config, builder):
-        for name in (self.settings.findings, self.settings.bibliography, self.settings.questions):
+        settings = self.settings or Settings.model_construct()  # invalid settings: watch the default places
+        for name in (settings.findings, settings.bibliography, settings.questions):
             if (self.root / name).exists():
                 server.watch(str(self.root / name))
         return server
