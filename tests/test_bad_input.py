@@ -44,6 +44,17 @@ CASES = [
     ("python object tag", f"{DIR}/python-tag.yml",
      b"title: !!python/object/apply:os.system ['touch pwned']\n" + GOOD.encode(), 1, "not allowed"),
     ("10 MB file", f"{DIR}/huge.yml", b"title: A claim.\nsummary: " + b"x" * 10_000_000 + b"\n", 1, "at most"),
+    ("statistic .nan", f"{DIR}/nan.yml", b"title: A claim.\n" + GOOD.encode()
+     + b"statistics:\n  - {value: .nan, unit: per cent, measure: members, source: kaye2020}\n", 6, "finite number"),
+    ("control character in the title", f"{DIR}/control.yml", b'title: "A \\x7f claim."\n' + GOOD.encode(), 1,
+     "holds the control character U+007F"),
+    ("citation listed twice", f"{DIR}/twice.yml",
+     b"title: A claim.\n" + GOOD.replace("[kaye2020]", "[kaye2020, kaye2020]").encode(), 4, "listed twice"),
+    ("summary cites a key citations lacks", f"{DIR}/unlisted.yml",
+     b"title: A claim.\ntheme: power-dynamics\nsummary: Text [@localtrust2020reps].\ncitations: [kaye2020]\n", 3,
+     "citations does not list it"),
+    ("nested 100,000 deep", f"{DIR}/deep.yml", b"title: " + b"[" * 100_000 + b"]" * 100_000 + b"\n", 1,
+     "nest more than"),
 ]
 
 PROBLEM = re.compile(r"(?P<path>findings/[^:]+\.yml):(?P<line>\d+)(?::\d+)?: (?P<message>.*)")

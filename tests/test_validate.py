@@ -35,7 +35,8 @@ def test_the_minimal_project_is_valid(project):
 
 
 def test_load_findings_returns_records_with_ids_from_file_names(project):
-    records, problems = load_findings(record_files(project.root / "findings"), project.root)
+    files, problems = record_files(project.root / "findings", project.root)
+    records, problems = load_findings(files, project.root)
     assert problems == []
     by_id = {r.id: r for r in records}
     assert by_id["influence-local-decision-making"].path == GOOD
@@ -89,7 +90,7 @@ def test_title_as_a_list(project):
         """)
     problem = one_problem(project.problems(), BAD)
     assert problem.line == 4
-    assert problem.message.startswith("title:") and "string" in problem.message
+    assert problem.message == "title: must be text, not a list"
 
 
 def test_title_on_two_lines(project):
@@ -210,7 +211,7 @@ def test_bad_file_name(project, name, suggestion):
 
 def test_same_id_in_two_folders(project):
     copy = "findings/relationship-quality/influence-local-decision-making.yml"
-    project.write(copy, (project.root / GOOD).read_text())
+    project.write(copy, (project.root / GOOD).read_text().replace("theme: power-dynamics", "theme: relationship-quality"))
     problem = one_problem(project.problems(), copy)
     assert problem.line == 1
     assert problem.message == (f"finding id 'influence-local-decision-making' is already used by {GOOD}; "
@@ -352,7 +353,8 @@ def test_repeated_question_id(project):
 
 
 def test_check_references_directly(project):
-    records, problems = load_findings(record_files(project.root / "findings"), project.root)
+    files, problems = record_files(project.root / "findings", project.root)
+    records, problems = load_findings(files, project.root)
     assert problems == []
     themes = [Theme(id="power-dynamics", title="Power dynamics", description="Power.")]
     ids = [record.id for record in records]

@@ -16,6 +16,13 @@ from .pipeline import KnowledgeBase
 from .render import Site, finding_path, page_url
 
 CSV_COLUMNS = ("id", "title", "theme", "evidence", "public_bodies", "tags", "citations", "statistics", "url")
+# A cell starting with one of these is read by a spreadsheet as a formula (OWASP: CSV injection).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_cell(text: str) -> str:
+    """A CSV cell a spreadsheet shows as text: one that would start a formula gets a leading '."""
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
 def findings_data(kb: KnowledgeBase, site: Site) -> list[dict]:
@@ -50,13 +57,13 @@ def export_files(kb: KnowledgeBase, site: Site) -> dict[str, str]:
     writer = csv.writer(table, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for row in rows:
-        writer.writerow([
+        writer.writerow(map(_csv_cell, [
             row["id"], row["title"], row["theme"], row["evidence"] or "",
             "; ".join(row["public_bodies"]), "; ".join(row["tags"]),
             "; ".join(c["key"] + (f" ({c['locator']})" if c["locator"] else "") for c in row["citations"]),
             "; ".join(f"{s['value']} {s['unit']}: {s['measure']} ({s['source']})" for s in row["statistics"]),
             row["url"],
-        ])
+        ]))
     # Each source is written once; the whole lists join those (as writing them whole would).
     bib = {key: to_bibtex([reference]) for key, reference in kb.references.items()}
     ris = {key: to_ris([reference]) for key, reference in kb.references.items()}
@@ -159,8 +166,9 @@ def csl_item(reference: Reference, kb: KnowledgeBase) -> dict:
 
 
 def json_lines(items: list[dict]) -> str:
-    """A JSON array with one item per line: quick to write, and a diff shows the items changed."""
-    return _json_array([json.dumps(item, ensure_ascii=False) for item in items])
+    """A JSON array with one item per line: quick to write, and a diff shows the items changed.
+    Strict JSON: a NaN or infinity (which validation refuses) raises rather than being written."""
+    return _json_array([json.dumps(item, ensure_ascii=False, allow_nan=False) for item in items])
 
 
 def _json_array(encoded: list[str]) -> str:

@@ -8,15 +8,53 @@ from __future__ import annotations
 
 import datetime
 import re
+import unicodedata
 from enum import Enum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_serializer, field_validator, model_validator
+from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, FiniteFloat, StringConstraints, field_serializer,
+                      field_validator, model_validator)
+from pydantic_core import PydanticCustomError
+
+# Characters no text may hold: control characters (C0, DEL, C1; Markdown may hold tabs and
+# newlines), the line and paragraph separators, and Unicode's noncharacters (U+FDD0-U+FDEF and
+# the last two code points of every plane).
+_NONCHARACTERS = r"\uFDD0-\uFDEF" + "".join(rf"\U{plane:04X}FFFE\U{plane:04X}FFFF" for plane in range(17))
+_REFUSED = rf"\x00-\x08\x0B-\x1F\x7F-\x9F\u2028\u2029{_NONCHARACTERS}"
+REFUSED_IN_TEXT = re.compile(f"[{_REFUSED}]")
+REFUSED_IN_ONE_LINE = re.compile(rf"[\t\n{_REFUSED}]")
+
+
+def character_name(char: str) -> str:
+    """'the control character U+007F', as messages name a refused character."""
+    kind = {"\u2028": "line separator", "\u2029": "paragraph separator"}.get(char) or (
+        "control character" if unicodedata.category(char) == "Cc" else "noncharacter")
+    return f"the {kind} U+{ord(char):04X}"
+
+
+def visible(value: object, limit: int = 80) -> str:
+    """A value as a message quotes it: refused characters written as U+XXXX, cut after ``limit``."""
+    text = REFUSED_IN_ONE_LINE.sub(lambda m: f"U+{ord(m[0]):04X}", str(value))
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _refuse(pattern: re.Pattern) -> AfterValidator:
+    def check(text: str) -> str:
+        found = pattern.search(text)
+        if found:
+            raise PydanticCustomError("refused_character", "holds {character}; remove it",
+                                      {"character": character_name(found[0])})
+        return text
+
+    return AfterValidator(check)
+
 
 ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-OneLine = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, pattern=r"^[^\n]+$")]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1), _refuse(REFUSED_IN_TEXT)]  # Markdown
+OneLine = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, pattern=r"^[^\n]+$"),
+                    _refuse(REFUSED_IN_ONE_LINE)]
+Setting = Annotated[str, _refuse(REFUSED_IN_ONE_LINE)]
 
 
 def slugify(text: str) -> str:
@@ -77,8 +115,8 @@ class Record(BaseModel):
 class Citation(Record):
     """A source behind a finding: a BibTeX key, optionally with a locator such as ``p. 12``."""
 
-    key: Text
-    locator: Text | None = None
+    key: OneLine
+    locator: OneLine | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -94,10 +132,10 @@ class Citation(Record):
 class Statistic(Record):
     """A figure stated by a finding, e.g. 86 per cent of partnership members."""
 
-    value: float
-    unit: Text = Field(description="What the value counts, e.g. 'per cent' or 'partnerships'.")
-    measure: Text = Field(description="What is measured, in words.")
-    source: Text = Field(description="The BibTeX key of the source the figure comes from.")
+    value: FiniteFloat
+    unit: OneLine = Field(description="What the value counts, e.g. 'per cent' or 'partnerships'.")
+    measure: OneLine = Field(description="What is measured, in words.")
+    source: OneLine = Field(description="The BibTeX key of the source the figure comes from.")
     headline: bool = Field(default=False, description="Show this figure among the headline figures on the home page.")
 
     @field_serializer("value")
@@ -133,16 +171,16 @@ def finding_json_schema(theme_ids: list[str]) -> dict:
 
 class Theme(Record):
     id: Id
-    title: Text
-    description: Text
+    title: OneLine
+    description: OneLine
 
 
 class Question(Record):
     """An open question the research team wants answered, with what it follows from."""
 
     id: Id
-    question: Text
-    sub_questions: list[Text] = []
+    question: OneLine
+    sub_questions: list[OneLine] = []
     themes: list[Id] = []
     findings: list[Id] = []
 
@@ -150,10 +188,10 @@ class Question(Record):
 class Settings(Record):
     """Where a project's records live (paths relative to the project root) and its themes."""
 
-    findings: str = "findings"
-    bibliography: str = "bibliography.bib"
-    questions: str = "questions.yml"
-    author: str = Field(default="", description="Who the findings are credited to in 'Cite this finding'.")
+    findings: Setting = "findings"
+    bibliography: Setting = "bibliography.bib"
+    questions: Setting = "questions.yml"
+    author: Setting = Field(default="", description="Who the findings are credited to in 'Cite this finding'.")
     themes: list[Theme] = Field(min_length=1)
 
     @field_validator("themes")
@@ -162,5 +200,6 @@ class Settings(Record):
         ids = [theme.id for theme in themes]
         repeated = sorted({i for i in ids if ids.count(i) > 1})
         if repeated:
-            raise ValueError(f"theme id given more than once: {', '.join(repeated)}; give each theme its own id")
+            raise PydanticCustomError("repeated_theme", "theme id given more than once: {ids}; "
+                                      "give each theme its own id", {"ids": ", ".join(repeated)})
         return themes

@@ -14,12 +14,12 @@ from typing import Callable, Iterator
 
 from markupsafe import Markup
 
-from .bibliography import Reference, read_bibliography
+from .bibliography import Bibliography, Reference, read_bibliography
 from .citations import Cite, CitationLinker, CitationMatch, find_citations, find_matches
 from .models import Question, Settings, Theme
 from .problems import FindingsError, Problem, did_you_mean
 from .style import Label, assign_labels, check_year_labels, format_reference, sort_key, tooltip
-from .validate import FindingRecord, check_references, load_findings, load_questions, record_files
+from .validate import FindingRecord, check_references, load_findings, load_questions, locate, record_files
 
 
 @dataclass
@@ -98,26 +98,41 @@ def build_knowledge_base(root: Path, settings: Settings, pages: dict[str, str] |
 
 
 def _build_knowledge_base(root: Path, settings: Settings, pages: dict[str, str], docs_dir: str) -> KnowledgeBase:
-    files = record_files(root / settings.findings)
-    records, problems = load_findings(files, root)
-    bibliography = read_bibliography(root / settings.bibliography, settings.bibliography)
-    problems += bibliography.problems + check_year_labels(bibliography.references.values(), settings.bibliography)
-    questions, questions_doc, question_problems = load_questions(root / settings.questions, root)
-    problems += question_problems
+    folder, problems = locate(root, "findings", settings.findings, folder=True)
+    files, found = record_files(folder, root) if folder else ([], [])
+    records, loaded = load_findings(files, root)
+    problems += found + loaded
+    bibliography_path, found = locate(root, "bibliography", settings.bibliography)
+    bibliography = read_bibliography(bibliography_path, settings.bibliography) if bibliography_path else Bibliography()
+    problems += found + bibliography.problems
+    problems += check_year_labels(bibliography.references.values(), settings.bibliography)
+    questions_path, found = locate(root, "questions", settings.questions)
+    questions, questions_doc, loaded = load_questions(questions_path, root) if questions_path else ([], None, [])
+    problems += found + loaded
     keys = set(bibliography.references)
-    finding_ids = sorted({path.stem for path in files})
-    problems += check_references(records, finding_ids, settings.themes, keys, questions, questions_doc)
+    # A missing folder or bibliography is reported once, not again by everything naming what it holds.
+    finding_ids = sorted({path.stem for path in files}) if folder else None
+    problems += check_references(records, finding_ids, settings.themes, keys if bibliography_path else None,
+                                 questions, questions_doc)
+    if bibliography_path is None:
+        raise FindingsError(problems)
 
     cited_keys: dict[str, set[str]] = {}
     cited_anywhere: set[str] = set()
     summary_citations: dict[str, list[CitationMatch]] = {}
     for record in records:
         summary_citations[record.id] = find_matches(record.finding.summary, keys.__contains__)
+        document = record.document
         summary_problems, cited = check_citations(
             [cite for match in summary_citations[record.id] for cite in match.cites], record.path, keys,
-            lambda cite, document=record.document: document.line_of(("summary",), "@" + cite.key))
+            lambda cite: document.line_of(("summary",), "@" + cite.key))
         problems += summary_problems
-        cited |= {c.key for c in record.finding.citations if c.key in keys}
+        listed = {c.key for c in record.finding.citations}
+        # What the page shows as its sources, the data files and "cited by" all take from citations.
+        problems += [Problem(record.path, document.line_of(("summary",), "@" + key), 0, f"the summary cites "
+                             f"'{key}' but citations does not list it; add it to citations")
+                     for key in sorted(cited - listed)]
+        cited |= listed & keys
         cited_anywhere |= cited
         cited_keys[record.id] = cited
     cited_in_pages: dict[str, list[tuple[str, str]]] = defaultdict(list)

@@ -1,7 +1,8 @@
 """Load stage: read YAML record files safely, keeping the line of every key and item.
 
 Only plain YAML is accepted: no Python tags (the safe loader refuses them), no anchors or
-aliases (so an alias bomb fails at once), no key repeated in a mapping, and files over
+aliases (so an alias bomb fails at once), no key repeated in a mapping, no nesting deeper than
+``MAX_DEPTH`` (the parser would overflow the stack on a file of ``[[[[...``), and files over
 ``MAX_BYTES`` are refused unread.
 """
 
@@ -18,9 +19,11 @@ try:
 except ImportError:  # pragma: no cover - PyYAML built without libyaml
     from yaml import SafeLoader  # type: ignore[assignment]
 
+from .models import character_name, visible
 from .problems import Problem
 
 MAX_BYTES = 1_000_000
+MAX_DEPTH = 100
 
 Location = tuple[Any, ...]
 
@@ -57,10 +60,13 @@ class YamlDocument:
 
 def read_yaml(path: Path, display: str) -> tuple[YamlDocument | None, list[Problem]]:
     """Parse one YAML file; ``display`` is the path shown in messages."""
-    size = path.stat().st_size
-    if size > MAX_BYTES:
-        return None, [Problem(display, 1, 1, f"file is {size:,} bytes; a record file may be at most {MAX_BYTES:,}")]
-    raw = path.read_bytes()
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            return None, [Problem(display, 1, 1, f"file is {size:,} bytes; a record file may be at most {MAX_BYTES:,}")]
+        raw = path.read_bytes()
+    except OSError as error:
+        return None, [Problem(display, 1, 1, f"file could not be read ({error.strerror}); check it is a readable file")]
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -68,6 +74,10 @@ def read_yaml(path: Path, display: str) -> tuple[YamlDocument | None, list[Probl
         return None, [Problem(display, line, 1, "file is not UTF-8 text; save it with UTF-8 encoding")]
     loader = SafeLoader(text)
     try:
+        deep = _too_deep(text)
+        if deep:
+            return None, [Problem(display, deep.line + 1, deep.column + 1, f"values here nest more than {MAX_DEPTH} "
+                                  "levels deep; a record's fields nest a few levels at most")]
         node = loader.get_single_node()
         if node is None:
             return None, [Problem(display, 1, 1, "file is empty (it holds no fields)")]
@@ -84,11 +94,29 @@ def read_yaml(path: Path, display: str) -> tuple[YamlDocument | None, list[Probl
         mark = error.context_mark if unclosed else (error.problem_mark or error.context_mark)
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         return None, [Problem(display, line, column, _yaml_message(error, text, line))]
+    except yaml.reader.ReaderError as error:  # a character YAML refuses anywhere, such as NUL
+        before = text[: error.position]
+        line, column = before.count("\n") + 1, len(before) - before.rfind("\n")
+        return None, [Problem(display, line, column, f"this line holds {character_name(chr(error.character))}, "
+                                                     "which a record may not contain; delete it")]
     except yaml.YAMLError as error:
         return None, [Problem(display, 1, 1, f"not valid YAML: {error}")]
     finally:
         loader.dispose()
     return document, []
+
+
+def _too_deep(text: str) -> yaml.Mark | None:
+    """Where the nesting first passes MAX_DEPTH, if it does. Every level opens with one of
+    ``[{-?:``, so most files are cleared by counting those, without parsing twice."""
+    if sum(map(text.count, "[{-?:")) <= MAX_DEPTH:
+        return None
+    depth = 0
+    for event in yaml.parse(text, Loader=SafeLoader):
+        depth += isinstance(event, yaml.CollectionStartEvent) - isinstance(event, yaml.CollectionEndEvent)
+        if depth > MAX_DEPTH:
+            return event.start_mark
+    return None
 
 
 def _impossible_values(loader: SafeLoader, root: yaml.Node, display: str) -> list[Problem]:
@@ -147,7 +175,7 @@ def _check_nodes(root: yaml.Node, document: YamlDocument) -> list[Problem]:
                 key_line = key_node.start_mark.line + 1
                 if key in keys:
                     problems.append(Problem(display, key_line, key_node.start_mark.column + 1,
-                                            f"'{key}' is given twice (first on line {keys[key]}); keep one"))
+                                            f"'{visible(key)}' is given twice (first on line {keys[key]}); keep one"))
                 keys.setdefault(key, key_line)
                 positions[location + (key,)] = (key_line, key_node.start_mark.column + 1)
                 children.append((value_node, location + (key,)))

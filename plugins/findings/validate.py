@@ -3,18 +3,22 @@ records against each other (themes, citation keys, related findings, unique ids)
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, Iterable
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from .models import ID_PATTERN, Finding, Question, Theme, slugify
+from .models import (ID_PATTERN, REFUSED_IN_ONE_LINE, Finding, Question, Settings, Theme, character_name, slugify,
+                     visible)
 from .problems import Problem, did_you_mean, shown_path
 from .records import YamlDocument, read_yaml
 
 RECORD_SUFFIXES = (".yml", ".yaml")
+# A record's name, or one meant for a record but not read as one: 'x.YML', 'x.yml.txt', 'x.yml ', '.x.yml'.
+_NEAR_RECORD_NAME = re.compile(r"\.?\s*(?P<stem>.+?)\s*\.(?P<suffix>ya?ml)\b.*", re.I | re.S)
 
 
 @dataclass(frozen=True)
@@ -36,17 +40,27 @@ def describe_errors(document: YamlDocument, error: ValidationError, model: type[
             message = f"'{location[-1]}' is required but missing"
         elif kind == "extra_forbidden":
             known = _field_names(model, location[:-1])
-            message = f"'{location[-1]}' is not a known field{did_you_mean(str(location[-1]), known)}"
+            message = f"'{visible(location[-1])}' is not a known field{did_you_mean(str(location[-1]), known)}"
             message += f"; known fields: {', '.join(known)}" if "did you mean" not in message else ""
         elif kind == "enum":
             expected = item.get("ctx", {}).get("expected", "")
-            message = f"{field}: '{item['input']}' is not one of {expected}"
-        elif kind == "string_pattern_mismatch" and location and location[-1] != "title":
-            message = f"{field}: '{item['input']}' must be lower-case letters, digits and hyphens"
+            message = f"{field}: '{visible(item['input'])}' is not one of {expected}"
+        elif kind == "string_pattern_mismatch" and item["ctx"]["pattern"] == ID_PATTERN:
+            message = f"{field}: '{visible(item['input'])}' must be lower-case letters, digits and hyphens"
         elif kind == "string_pattern_mismatch":
-            message = "title: must be one line"
+            message = f"{field}: must be one line"
         elif kind == "too_short" and field.endswith("citations"):
             message = "citations: give at least one BibTeX key"
+        elif kind == "string_too_short":
+            message = f"{field}: is empty; write it out"
+        elif kind == "string_type":
+            message = f"{field}: must be text, not a {_kind(item['input'])}"
+        elif kind == "model_type":
+            message = f"{field}: must be a mapping of fields (name: value), not a {_kind(item['input'])}"
+        elif kind in ("float_parsing", "finite_number"):
+            message = f"{field}: '{visible(item['input'])}' is not a finite number; give the figure, e.g. 64"
+        elif kind.startswith("date_"):
+            message = f"{field}: '{visible(item['input'])}' is not a date; write it as YYYY-MM-DD"
         else:
             message = f"{field}: {item['msg'][0].lower()}{item['msg'][1:]}"
         problems.append(document.problem(location, message))
@@ -65,9 +79,78 @@ def _field_names(model: type[BaseModel], location: tuple) -> list[str]:
     return list(model.model_fields)
 
 
-def record_files(folder: Path) -> list[Path]:
-    """Every record file below ``folder``, in a stable order."""
-    return sorted((p for p in folder.rglob("*") if p.suffix in RECORD_SUFFIXES and p.is_file()), key=str)
+def _real(path: Path) -> Path:
+    """Where a path leads once every link is followed (a link loop leads to itself)."""
+    return Path(os.path.realpath(path))
+
+
+def _outside_link(path: Path, display: str) -> Problem:
+    """The problem of a link leading out of the project; what it leads to is never read."""
+    kind = "folder" if path.is_dir() else "file"
+    line = 0 if kind == "folder" else 1
+    return Problem(display, line, line, f"'{visible(path.name)}' is a link to a {kind} outside the project; "
+                   f"only the project's own files are read: put the {kind} itself here instead of a link")
+
+
+def locate(root: Path, setting: str, value: str, folder: bool = False) -> tuple[Path | None, list[Problem]]:
+    """The file (or folder) a path setting names, or the problem that keeps it from being read:
+    a path outside the project folder (the one holding mkdocs.yml), a link out of it, or nothing there."""
+    path = root / value
+    if not Path(os.path.normpath(path)).is_relative_to(os.path.normpath(root)):
+        default = Settings.model_fields[setting].default
+        return None, [Problem("mkdocs.yml", 0, 0, f"plugins.findings.{setting}: '{visible(value)}' is outside the "
+                              f"project folder; give a path inside the folder holding mkdocs.yml, e.g. '{default}'")]
+    display = shown_path(path, root)
+    if not _real(path).is_relative_to(_real(root)):
+        return None, [_outside_link(path, display)]
+    if not (path.is_dir() if folder else path.is_file()):
+        return None, [Problem(display, 0, 0, f"{'folder' if folder else 'file'} not found; create it, or set the "
+                              f"findings plugin's '{setting}' setting in mkdocs.yml to where it is")]
+    return path, []
+
+
+def record_files(folder: Path, root: Path) -> tuple[list[Path], list[Problem]]:
+    """Every record file below ``folder``, in a stable order, and a problem for each file passed
+    over: a link leading out of the project (never read), a name holding a control character, or
+    a name close to a record's. Links inside the project are followed, after the folders
+    themselves, so a link to a folder walked already is passed over."""
+    files, problems, walked, folders, linked = [], [], set(), [folder], []
+    inside = _real(root)
+    while folders or linked:
+        current = folders.pop() if folders else linked.pop()
+        real = _real(current)
+        if real in walked:
+            continue
+        walked.add(real)
+        try:
+            entries = sorted(current.iterdir())
+        except OSError as error:
+            problems.append(Problem(shown_path(current, root), 0, 0, f"folder could not be read ({error.strerror}); "
+                                    "check its permissions"))
+            continue
+        for entry in entries:
+            display = shown_path(entry, root)
+            refused = REFUSED_IN_ONE_LINE.search(entry.name)
+            record_like = _NEAR_RECORD_NAME.fullmatch(entry.name)  # a record's name, or nearly
+            if refused:
+                problems.append(Problem(visible(display), 1, 1, f"the name holds {character_name(refused[0])}; "
+                                        "rename it"))
+            elif entry.is_symlink() and not _real(entry).is_relative_to(inside):
+                if entry.is_dir() or record_like:
+                    problems.append(_outside_link(entry, display))
+            elif entry.is_dir():
+                (linked if entry.is_symlink() else folders).append(entry)
+            elif entry.suffix in RECORD_SUFFIXES and not entry.name.startswith("."):
+                if entry.is_file():
+                    files.append(entry)
+                elif entry.is_symlink():
+                    problems.append(Problem(display, 1, 1, f"'{entry.name}' is a link to a file that does not "
+                                            "exist; remove it or correct the link"))
+            elif record_like and entry.is_file():
+                suggestion = f"{slugify(record_like['stem'])}.{record_like['suffix'].lower()}"
+                problems.append(Problem(display, 1, 1, f"'{entry.name}' is skipped: a finding's file name is its "
+                                        f"id and .yml; rename it to '{suggestion}'", "warning"))
+    return sorted(files, key=str), problems
 
 
 def load_findings(files: list[Path], root: Path) -> tuple[list[FindingRecord], list[Problem]]:
@@ -105,10 +188,7 @@ def load_findings(files: list[Path], root: Path) -> tuple[list[FindingRecord], l
 
 
 def load_questions(path: Path, root: Path) -> tuple[list[Question], YamlDocument | None, list[Problem]]:
-    display = shown_path(path, root)
-    if not path.is_file():
-        return [], None, [Problem(display, 0, 0, "questions file not found")]
-    document, problems = read_yaml(path, display)
+    document, problems = read_yaml(path, shown_path(path, root))
     if document is None:
         return [], None, problems
     try:
@@ -118,27 +198,39 @@ def load_questions(path: Path, root: Path) -> tuple[list[Question], YamlDocument
     return questions, document, []
 
 
-def check_references(records: Iterable[FindingRecord], finding_ids: list[str], themes: list[Theme],
-                     keys: set[str], questions: list[Question], questions_doc: YamlDocument | None) -> list[Problem]:
+def check_references(records: Iterable[FindingRecord], finding_ids: list[str] | None, themes: list[Theme],
+                     keys: set[str] | None, questions: list[Question],
+                     questions_doc: YamlDocument | None) -> list[Problem]:
     """Cross-record checks: every theme, citation key and finding id named must exist.
     ``finding_ids`` holds the id of every finding file, valid or not, so one broken file is
-    reported once rather than again by everything that links to it."""
+    reported once rather than again by everything that links to it. ``finding_ids`` or ``keys``
+    is None when the findings folder or the bibliography is missing (reported once, elsewhere)."""
     theme_ids = [t.id for t in themes]
-    existing = set(finding_ids)  # membership per related id without scanning every finding
+    existing = set(finding_ids or ())  # membership per related id without scanning every finding
     problems = []
 
     def unknown(doc: YamlDocument, location: tuple, what: str, value: str, known: list[str], hint: str) -> None:
         suggestion = did_you_mean(value, known)
-        problems.append(doc.problem(location, f"unknown {what} '{value}'" + (suggestion or f"; {hint}")))
+        problems.append(doc.problem(location, f"unknown {what} '{visible(value)}'" + (suggestion or f"; {hint}")))
 
     for record in records:
         doc, finding = record.document, record.finding
+        folder = PurePosixPath(record.path).parent.name
         if finding.theme not in theme_ids:
             unknown(doc, ("theme",), "theme", finding.theme, theme_ids,
                     f"use a theme declared in mkdocs.yml: {', '.join(theme_ids)}")
-        cited = {c.key for c in finding.citations}
+        elif folder != finding.theme:
+            problems.append(doc.problem(("theme",), f"the theme is '{finding.theme}' but the file is in the folder "
+                                        f"'{visible(folder)}'; move the file to the '{finding.theme}' folder "
+                                        "or correct the theme", "warning"))
+        cited: dict[str, int] = {}
         for index, citation in enumerate(finding.citations):
-            if citation.key not in keys:
+            if citation.key in cited:
+                first = doc.position(("citations", cited[citation.key]))[0]
+                problems.append(doc.problem(("citations", index), f"'{visible(citation.key)}' is listed twice in "
+                                            f"citations (first on line {first}); keep one"))
+            cited.setdefault(citation.key, index)
+            if keys is not None and citation.key not in keys:
                 unknown(doc, ("citations", index), "citation key", citation.key, sorted(keys),
                         "add the source to bibliography.bib or correct the key")
         for index, statistic in enumerate(finding.statistics):
@@ -161,11 +253,12 @@ def check_references(records: Iterable[FindingRecord], finding_ids: list[str], t
             if theme not in theme_ids:
                 unknown(questions_doc, (index, "themes", position), "theme", theme, theme_ids, "use a declared theme id")
         for position, other in enumerate(question.findings):
-            if other not in existing:
+            if finding_ids is not None and other not in existing:
                 unknown(questions_doc, (index, "findings", position), "finding", other, finding_ids,
                         "give the id of an existing finding")
     return problems
 
 
 def _kind(value: Any) -> str:
-    return {list: "list", str: "single value", int: "number", float: "number"}.get(type(value), type(value).__name__)
+    return {list: "list", dict: "mapping", str: "single value", int: "number", float: "number", bool: "yes/no value",
+            type(None): "empty value"}.get(type(value), type(value).__name__)
