@@ -70,7 +70,8 @@ def test_broken_project_stops_the_build_and_names_every_problem(project, build_s
         citations: [kaye2020]
         """)
     project.write("findings/relationship-quality/influence-local-decision-making.yml",
-                  (project.root / "findings/power-dynamics/influence-local-decision-making.yml").read_text())
+                  (project.root / "findings/power-dynamics/influence-local-decision-making.yml").read_text()
+                  .replace("theme: power-dynamics", "theme: relationship-quality"))
     project.write("findings/relationship-quality/no-title.yml", """\
         theme: relationship-quality
         summary: Text.
