@@ -129,27 +129,26 @@ def record_files(folder: Path, root: Path) -> tuple[list[Path], list[Problem]]:
                                     "check its permissions"))
             continue
         for entry in entries:
-            display = shown_path(entry, root)
             refused = REFUSED_IN_ONE_LINE.search(entry.name)
             record_like = _NEAR_RECORD_NAME.fullmatch(entry.name)  # a record's name, or nearly
             if refused:
-                problems.append(Problem(visible(display), 1, 1, f"the name holds {character_name(refused[0])}; "
-                                        "rename it"))
+                problems.append(Problem(visible(shown_path(entry, root)), 1, 1,
+                                        f"the name holds {character_name(refused[0])}; rename it"))
             elif entry.is_symlink() and not _real(entry).is_relative_to(inside):
                 if entry.is_dir() or record_like:
-                    problems.append(_outside_link(entry, display))
+                    problems.append(_outside_link(entry, shown_path(entry, root)))
             elif entry.is_dir():
                 (linked if entry.is_symlink() else folders).append(entry)
             elif entry.suffix in RECORD_SUFFIXES and not entry.name.startswith("."):
                 if entry.is_file():
                     files.append(entry)
                 elif entry.is_symlink():
-                    problems.append(Problem(display, 1, 1, f"'{entry.name}' is a link to a file that does not "
-                                            "exist; remove it or correct the link"))
+                    problems.append(Problem(shown_path(entry, root), 1, 1, f"'{entry.name}' is a link to a file "
+                                            "that does not exist; remove it or correct the link"))
             elif record_like and entry.is_file():
                 suggestion = f"{slugify(record_like['stem'])}.{record_like['suffix'].lower()}"
-                problems.append(Problem(display, 1, 1, f"'{entry.name}' is skipped: a finding's file name is its "
-                                        f"id and .yml; rename it to '{suggestion}'", "warning"))
+                problems.append(Problem(shown_path(entry, root), 1, 1, f"'{entry.name}' is skipped: a finding's file "
+                                        f"name is its id and .yml; rename it to '{suggestion}'", "warning"))
     return sorted(files, key=str), problems
 
 
