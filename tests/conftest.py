@@ -339,6 +339,8 @@ def hostile_site(tmp_path_factory, build_site) -> SimpleNamespace:
     """The minimal project with HOSTILE_BIBLIOGRAPHY added and cited (in a summary and in
     citations), built once: ``.project``, ``.code``, ``.output``, ``.site``."""
     project = new_project(tmp_path_factory.mktemp("hostile") / "project")
+    # Material's tooltips, which show a link's title as a styled box, as on the real site.
+    project.write("mkdocs.yml", MKDOCS_YML.replace("  name: mkdocs\n", "  name: material\n  features: [content.tooltips]\n"))
     project.write("bibliography.bib", BIBLIOGRAPHY + HOSTILE_BIBLIOGRAPHY)
     project.write("findings/power-dynamics/hostile-sources.yml", f"""\
         title: A claim resting on hostile sources.

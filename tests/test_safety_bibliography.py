@@ -11,6 +11,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
+from hypothesis import HealthCheck, event, given, settings, strategies as st
 
 from findings.bibliography import parse_bibliography
 from findings.escaping import key_slug, web_url
@@ -265,3 +266,92 @@ def test_ten_thousand_authors_cited_a_hundred_times_keep_pages_small(project, bu
     assert "(Author0 et al, 2020)" in page_text.plain(page_text.article(page))
     reference = page_text.plain(page_text.article((site / "sources/crowd2020/index.html").read_text(encoding="utf-8")))
     assert "Author19, A. et al. (2020)" in reference and "Author20," not in reference
+
+
+# Property: whatever the files hold, the pipeline ends in clean messages or in clean pages -------
+
+BIB_TOKENS = ["word", " ", "{", "}", "\\", "\\href", "\\url", "\\sqrt", "\\footnote", "\\verb", "$", "^", "_",
+              "~", "%", "&", "#", "[x](javascript:alert(1))", "<script>", '"', "'", "@", ",", "=", "--", "é",
+              "\\'e", "\u0000", "\u202e", "javascript:", "https://", "doi:", "10.1/", "and", " and ", "others", "\n"]
+YAML_TOKENS = ["A claim", " ", ":", ": ", "#", "'", '"', "-", "[", "]", "{", "}", "&a", "*a", "!!python/name:os",
+               "\t", "\u0000", "\u007f", "\u0085", "\u2028", "\ufffe", "\r", "<b onmouseover=alert(1)>", "[@k]",
+               "[@{k}]", "@k", "javascript:alert(1)", "é", ".nan", "\n", "\n  "]
+# Each value is sometimes an ordinary one, so that examples reach the built pages as well as the messages.
+FIELD_VALUE = st.just("A title") | st.lists(st.sampled_from(BIB_TOKENS), max_size=12).map("".join)
+KEY = st.just("k0") | st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters=' \t\r\n,{}()=%"#'),
+                              min_size=1, max_size=12)
+YAML_TEXT = st.just("A claim.") | st.lists(st.sampled_from(YAML_TOKENS), max_size=12).map("".join)
+PROBLEM_LINE = re.compile(r"^[^\n]+?(?::\d+){0,2}: [^\n]+$")
+
+
+def _site_markdown():
+    import markdown as python_markdown
+    from mkdocs.config import load_config
+
+    from findings.plugin import REQUIRED_EXTENSIONS
+    config = load_config(str(Path(__file__).resolve().parents[1] / "mkdocs.yml"))
+    extensions = list(config.markdown_extensions) + [e for e in REQUIRED_EXTENSIONS if e not in config.markdown_extensions]
+    return python_markdown.Markdown(extensions=extensions, extension_configs=config.mdx_configs)
+
+
+@pytest.fixture(scope="module")
+def converter():
+    return _site_markdown()
+
+
+def _pages(root: Path, converter) -> list[str]:
+    """Run load → validate → resolve → render → export on ``root``: the rendered pages converted
+    to HTML as MkDocs converts them (sanitised where the site would), or none when the files hold
+    errors, which must then be one-line ``path:line: message`` problems."""
+    from findings.export import export_files
+    from findings.pipeline import build_knowledge_base
+    from findings.problems import FindingsError
+    from findings.render import Site, pages_to_sanitize, render_pages, sanitize_html
+    from conftest import Project
+
+    try:
+        kb = build_knowledge_base(root, Project(root).settings())
+    except FindingsError as error:
+        lines = [str(problem) for problem in error.problems]
+        assert lines and all(PROBLEM_LINE.match(line) and "\u0000" not in line for line in lines), lines
+        event("refused with messages")
+        return []
+    event("built")
+    site = Site("Test", "https://example.org/")
+    to_sanitize = pages_to_sanitize(kb)
+    for path, content in export_files(kb, site).items():
+        if path.endswith(".json"):
+            json.loads(content, parse_constant=lambda name: pytest.fail(f"{path} holds {name}"))
+    pages = []
+    for path, markdown in render_pages(kb, site).items():
+        html = converter.reset().convert(markdown.split("\n---\n", 1)[-1])
+        pages.append(sanitize_html(html) if path in to_sanitize else html)
+    return pages
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(key=KEY, title=FIELD_VALUE, url=FIELD_VALUE, author=FIELD_VALUE, finding_title=YAML_TEXT, summary=YAML_TEXT)
+def test_any_file_content_gives_clean_messages_or_clean_pages(make_project, converter, key, title, url, author,
+                                                              finding_title, summary):
+    project = make_project()
+    project.write("bibliography.bib", BIBLIOGRAPHY)
+    with (project.root / "bibliography.bib").open("a", encoding="utf-8") as bib:
+        bib.write(f"\n@misc{{{key},\n  author = {{{author}}},\n  title = {{{title}}},\n  year = {{2020}},\n"
+                  f"  url = {{{url}}},\n  doi = {{{url}}},\n}}\n")
+    indented = "\n".join("  " + line for line in (summary + " [@kaye2020]").split("\n"))
+    (project.root / "findings/power-dynamics/random.yml").write_text(
+        f"title: {finding_title}\ntheme: power-dynamics\nsummary: |\n{indented}\ncitations:\n  - kaye2020\n"
+        f"  - {json.dumps(key)}\n", encoding="utf-8")
+    for output in _pages(project.root, converter):
+        assert unsafe(output) == [], output
+        assert "<script" not in output and "\u0000" not in output, output
+
+
+def test_control_characters_in_the_bibliography_are_left_out_with_a_warning():
+    bibliography = parse_bibliography("@misc{k,\n  author = {Kaye,\u0000 S.},\n  title = {T\u007fitle},\r\n  year = {2020}}",
+                                      "b.bib")
+    reference = bibliography.references["k"]
+    assert (reference.authors[0].family, reference.get("title")) == ("Kaye", "Title")
+    assert [str(p) for p in bibliography.problems] == [
+        "b.bib:2:1: this line holds the control character U+0000, which is left out; delete it",
+        "b.bib:3:1: this line holds the control character U+007F, which is left out; delete it"]

@@ -20,6 +20,7 @@ from bibtexparser.model import DuplicateBlockKeyBlock, DuplicateFieldKeyBlock
 from pylatexenc import latex2text, latexwalker, macrospec
 
 from .escaping import key_slug, web_url
+from .models import REFUSED_IN_TEXT, character_name, visible
 from .problems import Problem
 
 MONTHS = dict(zip("jan feb mar apr may jun jul aug sep oct nov dec".split(),
@@ -170,9 +171,10 @@ def _parse_cached(digest: str, text: str, display: str) -> Bibliography:
 
 def parse_bibliography(text: str, display: str) -> Bibliography:
     logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)  # its failures are reported below
+    result = Bibliography()
+    text = _without_refused_characters(text.replace("\r\n", "\n").replace("\r", "\n"), display, result.problems)
     library = bibtexparser.parse_string(text, append_middleware=[
         middlewares.NormalizeFieldKeys(), middlewares.SeparateCoAuthors(), middlewares.SplitNameParts()])
-    result = Bibliography()
     for block in library.failed_blocks:
         line = block.start_line + 1
         if isinstance(block, DuplicateBlockKeyBlock):
@@ -219,6 +221,18 @@ def parse_bibliography(text: str, display: str) -> Bibliography:
     return result
 
 
+def _without_refused_characters(text: str, display: str, problems: list[Problem]) -> str:
+    """``text`` without the characters no record may hold (NUL, other control characters,
+    noncharacters), each reported as a warning at its line."""
+    line, position = 1, 0
+    for found in REFUSED_IN_TEXT.finditer(text):
+        line += text.count("\n", position, found.start())
+        position = found.start()
+        problems.append(Problem(display, line, 1, f"this line holds {character_name(found[0])}, "
+                                                  "which is left out; delete it", "warning"))
+    return REFUSED_IN_TEXT.sub("", text)
+
+
 def _public_fields(key: str, fields: dict[str, object]) -> tuple[dict[str, str], list[str]]:
     """An entry's public fields as plain text (see PUBLIC_FIELDS), and warnings for what was
     left out or could not be read."""
@@ -241,7 +255,7 @@ def _public_fields(key: str, fields: dict[str, object]) -> tuple[dict[str, str],
             value, readable = decode_checked(value)
             if not readable:
                 warnings.append(f"entry '{key}': field '{name}' holds LaTeX that could not be read; "
-                                f"shown as plain text: {value[:80]}")
+                                f"shown as plain text: {visible(value)}")
         plain[name] = value
     return plain, warnings
 
