@@ -297,3 +297,65 @@ def test_a_printed_page_is_its_content_only(kind, site_pages, open_page):
     assert not repeated, f"printed twice: {repeated}"
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.pdf(path=str(SCREENSHOTS / f"{kind}-print.pdf"), format="A4", print_background=True)
+
+
+# Script traps: every way a payload in the hostile entries could run ends up recorded here.
+_TRAPS = """
+window.__ran = [];
+for (const name of ['alert', 'confirm', 'prompt', 'print']) {
+  window[name] = (...args) => { window.__ran.push(name + '(' + args.join(',') + ')'); };
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def hostile_url(hostile_site):
+    """The site built from hostile bibliography entries, served on 127.0.0.1."""
+    assert hostile_site.code == 0, hostile_site.output
+    server = _Server(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(hostile_site.site)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+# Citations link to the reference list (Material shows their title as a tooltip, taking the
+# attribute off the link); .url links are a reference's own address.
+_CITATIONS = "article a[href*='bibliography/#'], article a.url"
+
+
+@pytest.mark.parametrize("path", ["findings/hostile-sources/", "themes/power-dynamics/", "sources/url2021/"])
+def test_hovering_focusing_and_clicking_every_citation_runs_no_script(browser, hostile_url, path):
+    context = browser.new_context(viewport={"width": DESKTOP, "height": HEIGHTS[DESKTOP]})
+    context.set_default_timeout(20_000)
+    context.route(re.compile(r"^(?!" + re.escape(hostile_url) + ")"), lambda route: route.abort())
+    context.add_init_script(_TRAPS)
+    dialogs = []
+    try:
+        page = context.new_page()
+        page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+        page.goto(hostile_url + path)
+        links = page.locator(_CITATIONS)
+        count = links.count()
+        assert count >= 1, f"{path}: no citation to try"
+        for index in range(count):
+            link = links.nth(index)
+            if not link.is_visible():
+                continue
+            link.hover()
+            link.focus()
+            page.wait_for_timeout(50)  # let Material show the tooltip
+            href = link.get_attribute("href") or ""
+            assert not re.match(r"\s*(javascript|data|vbscript):", href, re.I), href
+            if href.startswith(("http://", "https://")) and not href.startswith(hostile_url):
+                continue  # an outside address: following it would only be refused
+            link.click()
+            page.wait_for_load_state()
+            assert page.evaluate("window.__ran") == [] and dialogs == [], (path, href)
+            assert page.url.startswith(hostile_url), page.url
+            page.goto(hostile_url + path)
+            links = page.locator(_CITATIONS)
+        assert page.evaluate("window.__ran") == [] and dialogs == []
+        assert page.locator("article img, article script, article iframe").count() == 0
+    finally:
+        context.close()

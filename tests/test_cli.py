@@ -69,6 +69,15 @@ def test_lint_writes_github_annotations_in_actions(run_cli, broken):
     ]
 
 
+def test_github_annotations_cannot_be_ended_by_text_from_a_file():
+    from findings.cli import _annotation
+    from findings.problems import Problem
+
+    problem = Problem("findings/a,b:c.yml", 3, 1, "title 'x\n::error file=x::forged 100%' is wrong", "warning")
+    assert _annotation(problem) == ("::warning file=findings/a%2Cb%3Ac.yml,line=3,col=1::"
+                                    "title 'x%0A::error file=x::forged 100%25' is wrong")
+
+
 @pytest.mark.parametrize("absolute", [False, True])
 def test_lint_paths_filter_the_output(run_cli, broken, absolute):
     path = str(broken.root / BAD_KEY) if absolute else BAD_KEY

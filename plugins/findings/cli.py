@@ -61,11 +61,18 @@ def _unreadable(error: ConfigurationError, name: str) -> Problem:
                    f"not valid YAML: {what}; correct the text here (MkDocs cannot read the file)")
 
 
+def _command_value(value: str, is_property: bool = False) -> str:
+    """A value escaped as GitHub's workflow commands require, so no text from a file can end the
+    annotation and start a command of its own."""
+    value = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return value.replace(":", "%3A").replace(",", "%2C") if is_property else value
+
+
 def _annotation(problem: Problem) -> str:
     level = "error" if problem.severity == "error" else "warning"
-    where = f"file={problem.path}" + (f",line={problem.line}" if problem.line else "") + (
+    where = f"file={_command_value(problem.path, True)}" + (f",line={problem.line}" if problem.line else "") + (
         f",col={problem.column}" if problem.column else "")
-    return f"::{level} {where}::{problem.message}"
+    return f"::{level} {where}::{_command_value(problem.message)}"
 
 
 def lint(args: argparse.Namespace) -> int:
