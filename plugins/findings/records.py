@@ -111,8 +111,19 @@ def _too_deep(text: str) -> yaml.Mark | None:
     ``[{-?:``, so most files are cleared by counting those, without parsing twice."""
     if sum(map(text.count, "[{-?:")) <= MAX_DEPTH:
         return None
+    try:
+        return _first_past_max_depth(yaml.parse(text, Loader=SafeLoader))
+    except yaml.MarkedYAMLError as error:
+        if "nesting depth" not in (error.problem or ""):
+            raise
+        # Newer libyaml stops at its own limit (1,000) before giving any event of a flow of
+        # [[[…: Python's parser, slower but with no limit, finds where MAX_DEPTH is passed.
+        return _first_past_max_depth(yaml.parse(text, Loader=yaml.SafeLoader))
+
+
+def _first_past_max_depth(events) -> yaml.Mark | None:
     depth = 0
-    for event in yaml.parse(text, Loader=SafeLoader):
+    for event in events:
         depth += isinstance(event, yaml.CollectionStartEvent) - isinstance(event, yaml.CollectionEndEvent)
         if depth > MAX_DEPTH:
             return event.start_mark
