@@ -11,7 +11,7 @@ import pytest
 
 from findings.bibliography import parse_bibliography
 from findings.citations import CitationLinker, find_citations
-from findings.style import assign_labels, format_reference, tooltip
+from findings.style import assign_labels, tooltip
 
 BIB = """
 @report{mccabe2019, author = {McCabe, A. and Wilson, M. and Macmillan, R.},

@@ -8,7 +8,7 @@ import json
 import re
 from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 import pytest
 from hypothesis import HealthCheck, event, given, settings, strategies as st
@@ -17,7 +17,7 @@ from findings.bibliography import parse_bibliography
 from findings.escaping import key_slug, web_url
 from findings.style import TOOLTIP_LENGTH, assign_labels
 
-from conftest import BIBLIOGRAPHY, FINDINGS
+from conftest import BIBLIOGRAPHY
 
 DATA = Path(__file__).parent / "data"
 SAFE_SCHEMES = {"", "http", "https", "mailto"}

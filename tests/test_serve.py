@@ -103,6 +103,6 @@ def test_serve_started_with_a_broken_record_shows_it_escaped(project, tmp_path, 
         assert status == 200
         assert "<img" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
 
-        project.write(HOSTILE, f"title: A claim.\ntheme: power-dynamics\nsummary: Text.\ncitations: [kaye2020]\n")
+        project.write(HOSTILE, "title: A claim.\ntheme: power-dynamics\nsummary: Text.\ncitations: [kaye2020]\n")
         wait_for(server, "", lambda html: "(Kaye, 2020)" in page_text.plain(html), "the home page")
     assert "Traceback" not in server.log.read_text()
