@@ -41,7 +41,7 @@ def findings_data(kb: KnowledgeBase, site: Site) -> list[dict]:
             "public_bodies": [body.value for body in finding.public_bodies],
             "tags": list(finding.tags),
             "citations": [{"key": c.key, "locator": c.locator, "label": kb.labels[c.key].parenthetical,
-                           "reference": kb.reference_html[c.key].striptags()} for c in finding.citations],
+                           "reference": kb.reference_text[c.key]} for c in finding.citations],
             "statistics": [s.model_dump() for s in finding.statistics],
             "related": list(finding.related),
             "added": finding.added.isoformat() if finding.added else None,

@@ -47,6 +47,11 @@ class KnowledgeBase:
         return {key: format_reference(ref, self.labels[key]) for key, ref in self.references.items()}
 
     @cached_property
+    def reference_text(self) -> dict[str, str]:
+        """Each reference in full as plain text (for data files and page descriptions)."""
+        return {key: html.striptags() for key, html in self.reference_html.items()}
+
+    @cached_property
     def linker(self) -> CitationLinker:
         return CitationLinker(self.labels, {key: tooltip(ref, self.labels[key]) for key, ref in self.references.items()},
                               {key: ref.slug for key, ref in self.references.items()})
