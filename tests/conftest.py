@@ -147,6 +147,11 @@ class _ConfigLoader(yaml.SafeLoader):
 _ConfigLoader.add_multi_constructor("!", lambda loader, suffix, node: None)
 
 
+def bib_problems(bibliography) -> list[Problem]:
+    """Every problem a parsed bibliography holds: the file's, then each entry's."""
+    return bibliography.problems + sorted(p for found in bibliography.entry_problems.values() for p in found)
+
+
 def read_config(path: Path) -> dict:
     """An mkdocs.yml as data; ``read_config(p)["plugins"]`` etc."""
     return yaml.load(path.read_text(encoding="utf-8"), Loader=_ConfigLoader)

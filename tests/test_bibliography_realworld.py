@@ -40,7 +40,7 @@ def test_every_export_shape_parses_without_problems(realworld):
     ("mccabeBigLocalReflections2019", "McCabe et al, 2019",
      "McCabe, A., Wilson, M. and Macmillan, R. (2019). Big Local: Reflections from 'the Outside In'. "
      "Birmingham: Third Sector Research Centre. Available at: https://www.tsrc.ac.uk/~papers/big_local%203.pdf "
-     "(Accessed: 2020-11-30)."),
+     "(Accessed: 30 November 2020)."),
     ("muller2018gemeinschaft", "Müller et al, 2018",
      "Müller, J., van der Berg, J. and de la Fontaine, J.-P. (2018). Gemeinschaft und Öffentlichkeit: local "
      "action in England. Journal of Social Policy, 47(3), pp. 401–420."),
@@ -52,7 +52,7 @@ def test_every_export_shape_parses_without_problems(realworld):
      "pp. 12–30. doi: 10.1177/0269094218765432."),
     ("taylor2011chapter", "Taylor, 2012",
      "Taylor, M. (2012). Community organising and the Big Society. In: Ishkanian, A. and Szreter, S. (eds) "
-     "The Big Society Debate: A New Agenda for Social Policy? Cheltenham: Edward Elgar, pp. 3–17."),
+     "The Big Society Debate: A New Agenda for Social Policy? 2nd edn. Cheltenham: Edward Elgar, pp. 3–17."),
     ("editedonly2015", "Brown and Green, 2015",
      "Brown, A. and Green, B. (eds) (2015). Neighbourhoods in Practice. Bristol: Policy Press."),
     ("ishkanian2011book", "Ishkanian and Szreter, 2012",
@@ -62,7 +62,7 @@ def test_every_export_shape_parses_without_problems(realworld):
      "Okafor, C. (2016). Resident-led regeneration in three English towns (PhD thesis). University of Sheffield."),
     ("newlocal2021", "New Local, 2021",
      "New Local (2021). Community Power: the evidence. Available at: "
-     "https://www.newlocal.org.uk/publications/community-power-the-evidence/ (Accessed: 2021-02-01)."),
+     "https://www.newlocal.org.uk/publications/community-power-the-evidence/ (Accessed: 1 February 2021)."),
     ("undated", "Local Trust, n.d.", "Local Trust (n.d.). Big Local areas: a map. Web page."),
     ("lee2019conf", "Lee and Kim, 2019",
      "Lee, H. and Kim, D.-J. (2019). Participatory budgeting at neighbourhood scale. In: Proceedings of the "

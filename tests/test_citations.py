@@ -11,7 +11,7 @@ import pytest
 
 from findings.bibliography import parse_bibliography
 from findings.citations import CitationLinker, find_citations
-from findings.style import assign_labels, tooltip
+from findings.style import assign_labels, format_reference, tooltip
 
 BIB = """
 @report{mccabe2019, author = {McCabe, A. and Wilson, M. and Macmillan, R.},
@@ -28,7 +28,7 @@ BIB = """
 def linker() -> CitationLinker:
     references = parse_bibliography(BIB, "bibliography.bib").references
     labels = assign_labels(references.values())
-    tooltips = {key: tooltip(ref, labels[key]) for key, ref in references.items()}
+    tooltips = {key: tooltip(format_reference(ref, labels[key])) for key, ref in references.items()}
     return CitationLinker(labels, tooltips, {key: ref.slug for key, ref in references.items()})
 
 
@@ -73,7 +73,7 @@ def test_tooltips_are_escaped_for_an_attribute_and_never_parsed_as_markdown():
     references = parse_bibliography('@book{k, author = {Kaye, S.}, title = {<b>[x](onmouseover=alert(1)//)</b> "\\& co"'
                                     ' *stars* \\_under\\_ ==mark== :smile:}, year = {2020}}', "b.bib").references
     labels = assign_labels(references.values())
-    linker = CitationLinker(labels, {"k": tooltip(references["k"], labels["k"])}, {"k": "k"})
+    linker = CitationLinker(labels, {"k": tooltip(format_reference(references["k"], labels["k"]))}, {"k": "k"})
     html = python_markdown.markdown(linker.link("[@k]", "bibliography/"), extensions=["attr_list", "md_in_html"])
     title = re.search(r'title="([^"]*)"', html)[1]
     assert unescape(title) == 'Kaye, S. (2020). <b>[x](onmouseover=alert(1)//)</b> "& co" *stars* _under_ ==mark== :smile:.'

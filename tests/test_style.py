@@ -9,6 +9,8 @@ from hypothesis import HealthCheck, assume, given, settings, strategies as st
 from findings.bibliography import parse_bibliography, read_bibliography
 from findings.style import assign_labels, format_reference, text
 
+from conftest import bib_problems
+
 
 def bib(text: str):
     bibliography = parse_bibliography(text, "bibliography.bib")
@@ -184,7 +186,8 @@ def test_format_reference_never_raises_and_leaks_no_backslash(title, journal, au
              f"  booktitle = {{{journal}}},\n  year = {{2020}}\n}}\n")
     bibliography = parse_bibliography(entry, "bibliography.bib")
     if "k" not in bibliography.references:
-        assert bibliography.problems  # an entry that cannot be read is reported, never dropped silently
+        assert "k" in bibliography.broken  # an entry that cannot be read is reported, never dropped silently
+        assert bibliography.entry_problems["k"][0].severity == "error"
     assume("k" in bibliography.references)
     references = bibliography.references
     text = format_reference(references["k"], assign_labels(references.values())["k"]).striptags()
@@ -200,7 +203,7 @@ def test_only_web_addresses_become_links():
     assert '<a class="url" href="https://example.org/a_b">' in format_reference(references["web"], labels["web"])
     bad = format_reference(references["bad"], labels["bad"])
     assert "<a" not in bad and "javascript" not in bad and bad.striptags() == "Kaye, S. (2021). Other."
-    assert [str(p) for p in bibliography.problems] == [
+    assert [str(p) for p in bib_problems(bibliography)] == [
         "b.bib:2:1: entry 'bad': url is not a web address (http or https); it is left out"]
 
 

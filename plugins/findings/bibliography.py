@@ -1,129 +1,76 @@
 """Resolve stage, part one: parse ``bibliography.bib`` into clean references.
 
-bibtexparser 2 does the parsing. Names are split into parts before LaTeX is decoded (decoding
-first would split a corporate author such as ``{Local Trust}`` into initials), then every
-part and field is decoded to plain Unicode, so no backslash or brace reaches a page.
+bibtexparser 2 splits the file into entries; the rest is read here the way BibTeX and biber
+read it: ``@string`` abbreviations joined with ``#``, month macros, ``crossref`` inheritance,
+``@set``, the first of two entries with one key kept. Names are split into parts before LaTeX
+is decoded (decoding first would split a corporate author such as ``{Local Trust}`` into
+initials), then every part and field is decoded to plain Unicode, so no backslash or brace
+reaches a page.
+
+A whole reference-manager library is normal input, so what is odd about one entry is kept
+with that entry (``Bibliography.entry_problems``): the pipeline reports it in full when the
+site cites the entry, and as one summary line when nothing does.
 """
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
 import bibtexparser
 from bibtexparser import middlewares
-from bibtexparser.model import DuplicateBlockKeyBlock, DuplicateFieldKeyBlock
-from pylatexenc import latex2text, latexwalker, macrospec
+from bibtexparser.model import DuplicateBlockKeyBlock, DuplicateFieldKeyBlock, Entry
 
 from .escaping import key_slug, web_url
+from .latex import decode_checked, unescape
 from .models import REFUSED_IN_TEXT, character_name, visible
+from .names import NameList, Person, read_names
 from .problems import Problem
 
 MONTHS = dict(zip("jan feb mar apr may jun jul aug sep oct nov dec".split(),
                   ["January", "February", "March", "April", "May", "June", "July", "August",
                    "September", "October", "November", "December"]))
-NAME_FIELDS = ("author", "editor")
-# Fields a child entry takes from the entry it cross-references (the parent's title is its booktitle).
-INHERITED_FIELDS = ("booktitle", "publisher", "address", "year", "month", "series", "volume",
-                    "organization", "institution", "school")
+NAME_FIELDS = ("author", "editor", "translator")
+# What a child entry does not take from the entry it cross-references (biber's defaults): its
+# own titles, and the fields that identify or control an entry rather than describe a work.
+NOT_INHERITED = frozenset("""
+    ids crossref xref entryset entrysubtype execute label options presort related relatedoptions
+    relatedstring relatedtype shorthand shorthandintro sortkey title subtitle titleaddon shorttitle
+    sorttitle indextitle indexsorttitle yearlabel
+""".split())
+# The parent's titles become the child's booktitle (a book's, collection's or proceedings'),
+# or its maintitle (a multi-volume work's).
+PARENT_TITLES = {"title": "booktitle", "subtitle": "booksubtitle", "titleaddon": "booktitleaddon"}
+MULTIVOLUME_TITLES = {"title": "maintitle", "subtitle": "mainsubtitle", "titleaddon": "maintitleaddon"}
 
-# Fields kept as written (only outer braces removed): LaTeX decoding would mangle ~ and % in URLs.
+# Fields kept as written (only outer braces and LaTeX escapes removed): decoding would mangle
+# the ~ and % of an address.
 VERBATIM_FIELDS = ("url", "doi", "eprint", "isbn", "issn")
 # biblatex names (JabRef, Zotero's biblatex export) for the BibTeX fields the style reads.
-BIBLATEX_ALIASES = {"journaltitle": "journal", "location": "address"}
+BIBLATEX_ALIASES = {"journaltitle": "journal", "location": "address", "archiveprefix": "eprinttype",
+                    "primaryclass": "eprintclass"}
 # The bibliographic fields a page or download may show. Everything else a reference manager
 # writes stays in the repository: attached files and their local paths (file), reading notes
 # (annotation, annote, comment, review), owner, timestamp, groups, mendeley-*, jabref-* ...
 PUBLIC_FIELDS = frozenset("""
-    title subtitle titleaddon shorttitle booktitle booksubtitle maintitle journal journalsubtitle
-    series volume volumes number issue part pages eid chapter edition type howpublished note
-    publisher institution school organization address year date month urldate eventtitle venue
-    eventdate doi url eprint eprinttype eprintclass archiveprefix primaryclass isbn issn
-    abstract keywords language version pubstate translator yearlabel crossref
+    title subtitle titleaddon shorttitle booktitle booksubtitle booktitleaddon maintitle
+    mainsubtitle maintitleaddon journal journalsubtitle series volume volumes number issue part
+    pages eid chapter edition type howpublished note publisher institution school organization
+    address year date month urldate eventtitle venue eventdate doi url eprint eprinttype
+    eprintclass isbn issn abstract keywords language version pubstate yearlabel crossref entryset
 """.split())
 # A value that names a file on someone's computer rather than a published work.
 LOCAL_PATH = re.compile(r"(?:^|[\s{;])(?:file:|/(?:home|Users|mnt|media|private|var|tmp)/|[A-Za-z]:\\)")
-
-
 _WRAPPED_URL = re.compile(r"\\(?:url|href)\s*\{([^{}]*)(?:\}.*)?", re.S)
-
-
-def _latex_contexts() -> tuple[macrospec.LatexContextDb, macrospec.LatexContextDb]:
-    """pylatexenc's macro tables, taught the macros reference managers write that it lacks."""
-    parsing = latexwalker.get_default_latex_context_db()
-    parsing.add_context_category("references", prepend=True, macros=[
-        macrospec.MacroSpec("href", "{{"), macrospec.MacroSpec("url", "{")])
-    to_text = latex2text.get_default_latex_context_db()
-    to_text.add_context_category("references", prepend=True, macros=[
-        latex2text.MacroTextSpec("href", simplify_repl="%(2)s"), latex2text.MacroTextSpec("url", simplify_repl="%(1)s"),
-        latex2text.MacroTextSpec("TeX", simplify_repl="TeX"), latex2text.MacroTextSpec("LaTeX", simplify_repl="LaTeX")])
-    return parsing, to_text
-
-
-_PARSING, _TO_TEXT = _latex_contexts()
-_latex = latex2text.LatexNodes2Text(latex_context=_TO_TEXT)
-logging.getLogger("pylatexenc").setLevel(logging.CRITICAL)  # a macro it cannot read is reported below
-
-
-# Plain-text stand-ins for the LaTeX ligatures and spacing that need no macro.
-_LIGATURES = (("---", "\u2014"), ("--", "\u2013"), ("``", "\u201c"), ("''", "\u201d"), ("~", " "),
-              ("{", ""), ("}", ""))
-_MACRO = re.compile(r"\\(?:[a-zA-Z@]+\*?|(.))|\$")
-
-
-def _plain(text: str) -> str:
-    for ligature, replacement in _LIGATURES:
-        text = text.replace(ligature, replacement)
-    return text
-
-
-@lru_cache(maxsize=65536)
-def decode_checked(text: str) -> tuple[str, bool]:
-    """LaTeX to plain Unicode text, whitespace folded, and whether the LaTeX could be read.
-    Text with no macro (no backslash or $) skips the full LaTeX parser: it only needs braces
-    dropped and ligatures replaced. LaTeX the parser cannot read (``\\href`` without its
-    arguments, a bare ``\\sqrt``) falls back to its text with the macro names dropped."""
-    readable = True
-    if "\\" in text or "$" in text:
-        try:
-            text = _latex.latex_to_text(text, latex_context=_PARSING).replace("\u00a0", " ")
-        except Exception:  # pylatexenc raises IndexError, KeyError... on macros it cannot parse
-            text, readable = _plain(_MACRO.sub(lambda m: m[1] or "", text)), False
-    else:
-        text = _plain(text)
-    return " ".join(text.split()), readable
-
-
-def decode(text: str) -> str:
-    """LaTeX to plain Unicode text (see ``decode_checked``)."""
-    return decode_checked(text)[0]
-
-
-@dataclass(frozen=True)
-class Person:
-    family: str
-    given: str = ""
-    von: str = ""
-    suffix: str = ""
-    corporate: bool = False
-
-    @property
-    def surname(self) -> str:
-        """The name as cited: 'McCabe', 'van der Berg', 'Local Trust'."""
-        return f"{self.von} {self.family}".strip()
-
-    @property
-    def initials(self) -> str:
-        """'A.' for 'A.' or 'Angus'; 'J.-P.' for 'Jean-Pierre'."""
-        words = []
-        for word in self.given.split():
-            parts = [p for p in word.split("-") if p]
-            words.append("-".join(p[0].upper() + "." if not p.endswith(".") or len(p) > 2 else p for p in parts))
-        return " ".join(words)
+_ENTRY_KEY = re.compile(r"@\s*\w+\s*[{(]\s*([^\s,{}()]+)\s*,")
+_DATE_YEAR = re.compile(r"(-?\d{4})(?:[-\d]*)(?:/(\d{4})?)?")
+PUBSTATES = {"inpress": "in press", "forthcoming": "forthcoming", "submitted": "submitted",
+             "inpreparation": "in preparation", "prepublished": "prepublished"}
 
 
 @dataclass(frozen=True)
@@ -134,8 +81,10 @@ class Reference:
     slug: str = ""  # names the source's page and anchor (escaping.key_slug)
     authors: tuple[Person, ...] = ()
     editors: tuple[Person, ...] = ()
-    et_al: bool = False
+    et_al: bool = False  # the creators' list ended "and others"
     line: int = 0
+    translators: tuple[Person, ...] = ()
+    members: tuple[str, ...] = ()  # the keys an @set entry groups
 
     def get(self, name: str) -> str:
         return self.fields.get(name, "")
@@ -153,7 +102,10 @@ class Reference:
 @dataclass
 class Bibliography:
     references: dict[str, Reference] = field(default_factory=dict)
-    problems: list[Problem] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)  # about the file: always reported
+    # About one entry: reported in full when the site cites it, in a summary when nothing does.
+    entry_problems: dict[str, list[Problem]] = field(default_factory=dict)
+    broken: set[str] = field(default_factory=set)  # keys of entries that could not be read
 
 
 def read_bibliography(path: Path, display: str) -> Bibliography:
@@ -169,117 +121,233 @@ def _parse_cached(digest: str, text: str, display: str) -> Bibliography:
     return parse_bibliography(text, display)
 
 
+class _Reader:
+    """One file's entries on their way to references; collects what is odd about each."""
+
+    def __init__(self, display: str):
+        self.display = display
+        self.result = Bibliography()
+
+    def entry_problem(self, key: str, line: int, message: str, severity: str = "warning") -> None:
+        self.result.entry_problems.setdefault(key, []).append(Problem(self.display, line, 1, message, severity))
+
+
 def parse_bibliography(text: str, display: str) -> Bibliography:
     logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)  # its failures are reported below
-    result = Bibliography()
-    text = _without_refused_characters(text.replace("\r\n", "\n").replace("\r", "\n"), display, result.problems)
-    library = bibtexparser.parse_string(text, append_middleware=[
-        middlewares.NormalizeFieldKeys(), middlewares.SeparateCoAuthors(), middlewares.SplitNameParts()])
+    reader = _Reader(display)
+    result = reader.result
+    text, refused = _without_refused_characters(text.replace("\r\n", "\n").replace("\r", "\n"))
+    library = bibtexparser.parse_string(text, parse_stack=[middlewares.NormalizeFieldKeys()])
+    strings: dict[str, str] = {}
+    for string in library.strings:
+        strings[string.key.lower()] = _joined(string.value, strings, [])
+    entries: dict[str, Entry] = {}
+    for entry in library.entries:
+        entries.setdefault(entry.key, entry)
     for block in library.failed_blocks:
         line = block.start_line + 1
         if isinstance(block, DuplicateBlockKeyBlock):
-            message = f"entry key '{block.key}' is used twice; give each entry its own key"
+            first = entries.get(block.key)
+            where = f"first on line {first.start_line + 1}" if first else "first above"
+            reader.entry_problem(block.key, line, f"entry key '{block.key}' is used again here ({where}); the "
+                                 "first entry is kept, as BibTeX does: give this one its own key or delete it")
         elif isinstance(block, DuplicateFieldKeyBlock):
-            message = f"entry repeats a field: {_duplicate_fields(block)}; keep one of each"
+            entry = block.ignore_error_block
+            reader.entry_problem(entry.key, line, f"entry '{entry.key}' repeats a field: "
+                                 f"{', '.join(sorted(block.duplicate_keys))}; the first is kept: delete the others")
+            kept: dict[str, object] = {}
+            for item in entry.fields:
+                kept.setdefault(item.key.lower(), item)
+            entry.fields = list(kept.values())
+            entries.setdefault(entry.key, entry)
         else:
-            message = "this entry could not be read; check its braces, quotes and commas"
-        result.problems.append(Problem(display, line, 1, message))
-    raw = {entry.key: entry for entry in library.entries}
+            found = _ENTRY_KEY.match(block.raw.lstrip())
+            if found and found[1] not in entries:
+                reader.entry_problem(found[1], line, f"entry '{found[1]}' could not be read; check its braces, "
+                                     "quotes and commas", "error")
+                result.broken.add(found[1])
+            else:  # no key to cite it by: counted with the problems of entries nothing cites
+                reader.entry_problem("", line, "this entry could not be read; check its braces, quotes and commas")
+    starts = sorted((entry.start_line + 1, key) for key, entry in entries.items())
+    for line, message in refused:  # each with the entry it is in, or the file's summary
+        before = bisect.bisect_right(starts, (line, "\U0010ffff")) - 1
+        reader.entry_problem(starts[before][1] if before >= 0 else "", line, message)
+    raw = {key: _resolved(entry, strings, reader) for key, entry in entries.items()}
     slugs: dict[str, tuple[str, int]] = {}
-    for key, entry in raw.items():
+    for key, entry in entries.items():
         line = entry.start_line + 1
         slug = key_slug(key)
         if slug in slugs:
             other, other_line = slugs[slug]
-            result.problems.append(Problem(display, line, 1, (
+            reader.entry_problem(key, line, (
                 f"entry key '{key}' gives the same page address (sources/{slug}/) as '{other}' on line "
-                f"{other_line}: keys must differ in more than case, accents or punctuation; rename one")))
+                f"{other_line}: keys must differ in more than case, accents or punctuation; rename one"), "error")
+            result.broken.add(key)
             continue
         slugs[slug] = (key, line)
-        fields = {f.key: f.value for f in entry.fields}
-        parent = raw.get(str(fields.get("crossref", "")))
-        if parent is not None:
-            parent_fields = {f.key: f.value for f in parent.fields}
-            parent_fields.setdefault("booktitle", parent_fields.get("title", ""))
-            for name in INHERITED_FIELDS + ("editor",):
-                if name not in fields and name in parent_fields:
-                    fields[name] = parent_fields[name]
-        names = {name: fields.pop(name, []) for name in NAME_FIELDS}
-        plain, warnings = _public_fields(key, fields)
-        result.problems += [Problem(display, line, 1, warning, "warning") for warning in warnings]
-        for alias, name in BIBLATEX_ALIASES.items():
-            if alias in plain:
-                plain.setdefault(name, plain.pop(alias))
-        if "year" not in plain and plain.get("date", "")[:4].isdigit():
-            plain["year"] = plain["date"][:4]
-        if plain.get("month", "").lower()[:3] in MONTHS:
-            plain["month"] = MONTHS[plain["month"].lower()[:3]]
-        authors, et_al = _people(names["author"])
-        editors, editors_et_al = _people(names["editor"])
-        result.references[key] = Reference(key, entry.entry_type.lower(), plain, slug, authors, editors,
-                                           et_al or (not authors and editors_et_al), line)
+        fields = _inherited(raw[key], raw, entries)
+        result.references[key] = _reference(key, entry.entry_type.lower(), fields, slug, line, reader)
+    for key, reference in list(result.references.items()):
+        if reference.members:
+            result.references[key] = _set(reference, result.references, reader)
     return result
 
 
-def _without_refused_characters(text: str, display: str, problems: list[Problem]) -> str:
+def _set(reference: Reference, references: dict[str, Reference], reader: _Reader) -> Reference:
+    """An @set takes its first member's creators and fields, so it is cited and filed as that
+    member is."""
+    for member in reference.members:
+        if member not in references:
+            reader.entry_problem(reference.key, reference.line, f"entry '{reference.key}': entryset names "
+                                 f"'{member}', which is not an entry here; add it or remove it from entryset")
+    first = next((references[m] for m in reference.members if m in references), None)
+    if first is None:
+        return reference
+    return replace(reference, fields=first.fields | reference.fields, authors=first.authors,
+                   editors=first.editors, et_al=first.et_al)
+
+
+def _joined(value: str, strings: dict[str, str], undefined: list[str]) -> str:
+    """A field's value as BibTeX reads it: braced or quoted parts and ``@string`` names, joined
+    with ``#``; the outer braces or quotes removed, the inner ones kept for the LaTeX reader.
+    Names no ``@string`` defines are kept as written and listed in ``undefined``."""
+    parts, i, value = [], 0, value.strip()
+    while i < len(value):
+        char = value[i]
+        if char in "{\"":
+            depth, j = 0, i
+            while j < len(value):
+                depth += value[j] == "{"
+                depth -= value[j] == "}"
+                if (char == "{" and depth == 0) or (char == "\"" and j > i and value[j] == "\"" and depth == 0):
+                    break
+                j += 1
+            parts.append(value[i + 1:j])
+            i = j + 1
+        else:
+            j = value.find("#", i)
+            j = len(value) if j < 0 else j
+            word = value[i:j].strip()
+            if word.isdigit():
+                parts.append(word)
+            elif word.lower() in strings:
+                parts.append(strings[word.lower()])
+            elif word.lower() in MONTHS:
+                parts.append(MONTHS[word.lower()])
+            elif word:
+                parts.append(word)
+                undefined.append(word)
+            i = j
+        rest = value[i:].lstrip()
+        if not rest.startswith("#"):
+            if rest:  # not a BibTeX value after all: keep the rest as written
+                parts.append(rest)
+            break
+        i = len(value) - len(rest) + 1
+        while i < len(value) and value[i].isspace():
+            i += 1
+    return "".join(parts)
+
+
+def _resolved(entry: Entry, strings: dict[str, str], reader: _Reader) -> dict[str, str]:
+    fields = {}
+    for item in entry.fields:
+        undefined: list[str] = []
+        fields[item.key.lower()] = _joined(str(item.value), strings, undefined)
+        for name in undefined:
+            reader.entry_problem(entry.key, entry.start_line + 1, (
+                f"entry '{entry.key}': field '{item.key}' uses '{name}', which no @string defines; it is "
+                f"shown as written: put the text in braces, {item.key} = {{{name}}}, or define it"))
+    return fields
+
+
+def _inherited(fields: dict[str, str], raw: dict[str, dict[str, str]], entries: dict[str, Entry]) -> dict[str, str]:
+    """An entry's fields with what it inherits through ``crossref`` (and the parent's own
+    ``crossref``, once), as biber does."""
+    fields = dict(fields)
+    seen = set()
+    parent_key = fields.get("crossref", "")
+    while parent_key in raw and parent_key not in seen:
+        seen.add(parent_key)
+        parent, parent_type = raw[parent_key], entries[parent_key].entry_type.lower()
+        titles = MULTIVOLUME_TITLES if parent_type.startswith("mv") else PARENT_TITLES
+        for name, value in parent.items():
+            target = titles.get(name, name)
+            if target not in NOT_INHERITED and target not in fields:
+                fields[target] = value
+        parent_key = parent.get("crossref", "")
+    return fields
+
+
+def _reference(key: str, kind: str, raw: dict[str, str], slug: str, line: int, reader: _Reader) -> Reference:
+    names: dict[str, NameList] = {}
+    for role in NAME_FIELDS:
+        value = raw.pop(role, "")
+        names[role] = read_names(role, value) if value.strip() else NameList()
+        for problem in names[role].problems:
+            reader.entry_problem(key, line, f"entry '{key}': {problem}")
+        for hint in names[role].hints:
+            reader.entry_problem(key, line, f"entry '{key}': {hint}", "note")
+    plain = _public_fields(key, raw, line, reader)
+    for alias, name in BIBLATEX_ALIASES.items():
+        if alias in plain:
+            value = plain.pop(alias)
+            plain.setdefault(name, value)
+    for name in ("howpublished", "note"):  # howpublished = {\url{…}}: the work's address
+        wrapped = _WRAPPED_URL.fullmatch(raw.get(name, "").strip("{} "))
+        if wrapped and "url" not in plain and web_url(unescape(wrapped[1])):
+            plain["url"] = unescape(wrapped[1])
+            del plain[name]
+    if not plain.get("year"):
+        found = _DATE_YEAR.match(plain.get("date", ""))
+        if found:
+            plain["year"] = found[1] + (f"\u2013{found[2]}" if found[2] and found[2] != found[1] else "")
+        elif plain.get("pubstate"):
+            plain["year"] = PUBSTATES.get(plain["pubstate"].lower(), plain["pubstate"])
+    if plain.get("month", "").lower()[:3] in MONTHS:
+        plain["month"] = MONTHS[plain["month"].lower()[:3]]
+    authors, editors = names["author"], names["editor"]
+    members = tuple(k.strip() for k in plain.pop("entryset", "").split(",") if k.strip())
+    return Reference(key, kind, plain, slug, authors.people, editors.people,
+                     authors.et_al or (not authors.people and editors.et_al), line,
+                     names["translator"].people, members)
+
+
+def _without_refused_characters(text: str) -> tuple[str, list[tuple[int, str]]]:
     """``text`` without the characters no record may hold (NUL, other control characters,
-    noncharacters), each reported as a warning at its line."""
-    line, position = 1, 0
+    noncharacters), and a message for each at its line."""
+    line, position, found_at = 1, 0, []
     for found in REFUSED_IN_TEXT.finditer(text):
         line += text.count("\n", position, found.start())
         position = found.start()
-        problems.append(Problem(display, line, 1, f"this line holds {character_name(found[0])}, "
-                                                  "which is left out; delete it", "warning"))
-    return REFUSED_IN_TEXT.sub("", text)
+        found_at.append((line, f"this line holds {character_name(found[0])}, which is left out; delete it"))
+    return REFUSED_IN_TEXT.sub("", text), found_at
 
 
-def _public_fields(key: str, fields: dict[str, object]) -> tuple[dict[str, str], list[str]]:
-    """An entry's public fields as plain text (see PUBLIC_FIELDS), and warnings for what was
-    left out or could not be read."""
-    plain, warnings = {}, []
+def _public_fields(key: str, fields: dict[str, str], line: int, reader: _Reader) -> dict[str, str]:
+    """An entry's public fields as plain text (see PUBLIC_FIELDS); what is left out or could
+    not be read is an entry problem."""
+    plain = {}
     for name, value in fields.items():
         if name not in PUBLIC_FIELDS and name not in BIBLATEX_ALIASES:
             continue
-        value = str(value)
         if LOCAL_PATH.search(value):
-            warnings.append(f"entry '{key}': field '{name}' names a file on a computer, not a published work; "
-                            "it is left out of the site (remove it, or give a web address)")
+            reader.entry_problem(key, line, f"entry '{key}': field '{name}' names a file on a computer, not a "
+                                 "published work; it is left out of the site (remove it, or give a web address)")
             continue
         if name in VERBATIM_FIELDS:
             wrapped = _WRAPPED_URL.fullmatch(value.strip("{} "))  # as in url = {\href{…}{…}}
-            value = wrapped[1] if wrapped else value.strip("{}").strip()
+            value = unescape(wrapped[1] if wrapped else value.replace("{", "").replace("}", "")).strip()
             if name == "url" and ":" in value.split("/", 1)[0] and web_url(value) is None:
-                warnings.append(f"entry '{key}': url is not a web address (http or https); it is left out")
+                reader.entry_problem(key, line, f"entry '{key}': url is not a web address (http or https); "
+                                     "it is left out")
                 continue
         else:
             value, readable = decode_checked(value)
             if not readable:
-                warnings.append(f"entry '{key}': field '{name}' holds LaTeX that could not be read; "
-                                f"shown as plain text: {visible(value)}")
-        plain[name] = value
-    return plain, warnings
-
-
-def _duplicate_fields(block: DuplicateFieldKeyBlock) -> str:
-    message = str(block.error)
-    return message.split(": ", 1)[-1].split(". Note")[0]
-
-
-def _people(parts: object) -> tuple[tuple[Person, ...], bool]:
-    """Persons from bibtexparser's NameParts; 'and others' becomes the et-al flag."""
-    if isinstance(parts, str):  # a single name the splitter left alone
-        parts = []
-    people, et_al = [], False
-    for name in parts or []:
-        if [p.lower() for p in name.last] == ["others"] and not name.first:
-            et_al = True
-            continue
-        corporate = len(name.last) == 1 and not name.first and name.last[0].startswith("{") and not name.von
-        people.append(Person(
-            family=decode(" ".join(name.last)),
-            given=decode(" ".join(name.first)),
-            von=decode(" ".join(name.von)),
-            suffix=decode(" ".join(name.jr)),
-            corporate=corporate,
-        ))
-    return tuple(people), et_al
+                reader.entry_problem(key, line, f"entry '{key}': field '{name}' holds LaTeX that could not be "
+                                     f"read; shown as plain text: {visible(value)}")
+            value = value.rstrip(" ,;")
+        if value:
+            plain[name] = value
+    return plain

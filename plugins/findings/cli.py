@@ -68,11 +68,13 @@ def _command_value(value: str, is_property: bool = False) -> str:
     return value.replace(":", "%3A").replace(",", "%2C") if is_property else value
 
 
+ANNOTATION_LEVELS = {"error": "error", "warning": "warning", "note": "notice"}
+
+
 def _annotation(problem: Problem) -> str:
-    level = "error" if problem.severity == "error" else "warning"
     where = f"file={_command_value(problem.path, True)}" + (f",line={problem.line}" if problem.line else "") + (
         f",col={problem.column}" if problem.column else "")
-    return f"::{level} {where}::{_command_value(problem.message)}"
+    return f"::{ANNOTATION_LEVELS[problem.severity]} {where}::{_command_value(problem.message)}"
 
 
 def lint(args: argparse.Namespace) -> int:
@@ -83,7 +85,7 @@ def lint(args: argparse.Namespace) -> int:
     pages = {p.relative_to(docs).as_posix(): p.read_text(encoding="utf-8")
              for p in sorted(docs.rglob("*.md"))} if docs.is_dir() else {}
     try:
-        kb = build_knowledge_base(root, settings, pages, shown_path(docs, root))
+        kb = build_knowledge_base(root, settings, pages, shown_path(docs, root), args.all_entries)
         problems, findings = kb.warnings, len(kb.findings)
     except FindingsError as error:
         problems, findings = error.problems, None
@@ -94,17 +96,21 @@ def lint(args: argparse.Namespace) -> int:
 
 
 def _report(problems: list[Problem], findings: int | None = None) -> int:
-    """Print lint's problems (GitHub annotations in Actions); the exit status."""
+    """Print lint's problems (GitHub annotations in Actions); the exit status. Notes (what
+    will look odd in print, but is not wrong) are shown and never fail the check."""
     github = bool(os.environ.get("GITHUB_ACTIONS"))
     for problem in problems:
         if github:
             print(_annotation(problem))
         else:
-            print(f"{problem} [warning]" if problem.severity == "warning" else problem)
-    if problems:
-        print(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} found.", file=sys.stderr)
+            print(problem if problem.severity == "error" else f"{problem} [{problem.severity}]")
+    failing = [p for p in problems if p.severity != "note"]
+    notes = len(problems) - len(failing)
+    also = f" ({notes} note{'s' if notes != 1 else ''})" if notes else ""
+    if failing:
+        print(f"{len(failing)} problem{'s' if len(failing) != 1 else ''} found{also}.", file=sys.stderr)
         return 1
-    print(f"All records are valid ({findings} published findings).", file=sys.stderr)
+    print(f"All records are valid ({findings} published findings){also}.", file=sys.stderr)
     return 0
 
 
@@ -175,6 +181,8 @@ def parser() -> argparse.ArgumentParser:
     commands = main_parser.add_subparsers(dest="command", required=True)
     lint_parser = commands.add_parser("lint", help="check findings, questions and the bibliography")
     lint_parser.add_argument("paths", nargs="*", help="report only problems in these files")
+    lint_parser.add_argument("--all-entries", action="store_true",
+                             help="check every bibliography entry, not only the ones the site cites")
     lint_parser.set_defaults(run=lint)
     new_parser = commands.add_parser("new", help="write a new finding file")
     new_parser.add_argument("--title", help="the claim, in one sentence")

@@ -11,7 +11,8 @@ import bibtexparser
 from bibtexparser.entrypoint import default_unparse_stack
 from bibtexparser.model import Entry, Field
 
-from .bibliography import Person, Reference
+from .bibliography import Reference
+from .names import Person
 from .pipeline import KnowledgeBase
 from .render import Site, finding_path, page_url
 

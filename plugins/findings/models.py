@@ -194,6 +194,8 @@ class Settings(Record):
     bibliography: Setting = "bibliography.bib"
     questions: Setting = "questions.yml"
     author: Setting = Field(default="", description="Who the findings are credited to in 'Cite this finding'.")
+    references: Literal["cited", "all"] = Field(default="cited", description=(
+        "Which bibliography entries the site lists: those something cites, or all of them."))
     themes: list[Theme] = Field(min_length=1)
 
     @field_validator("themes")

@@ -18,7 +18,8 @@ from .bibliography import Bibliography, Reference, read_bibliography
 from .citations import Cite, CitationLinker, CitationMatch, find_citations, find_matches
 from .models import Question, Settings, Theme
 from .problems import FindingsError, Problem, did_you_mean
-from .style import Label, assign_labels, check_year_labels, format_reference, sort_key, tooltip
+from .style import (MAX_NAMES, TOOLTIP_NAMES, Label, assign_labels, check_year_labels, format_reference, print_notes,
+                    sort_key, tooltip)
 from .validate import FindingRecord, check_references, load_findings, load_questions, locate, record_files
 
 
@@ -44,7 +45,7 @@ class KnowledgeBase:
     @cached_property
     def reference_html(self) -> dict[str, Markup]:
         """Each reference in full, in the house style (formatted only when pages are made)."""
-        return {key: format_reference(ref, self.labels[key]) for key, ref in self.references.items()}
+        return {key: self.formatted(key) for key in self.references}
 
     @cached_property
     def reference_text(self) -> dict[str, str]:
@@ -53,8 +54,16 @@ class KnowledgeBase:
 
     @cached_property
     def linker(self) -> CitationLinker:
-        return CitationLinker(self.labels, {key: tooltip(ref, self.labels[key]) for key, ref in self.references.items()},
+        return CitationLinker(self.labels, {key: tooltip(self.formatted(key, TOOLTIP_NAMES)) for key in self.references},
                               {key: ref.slug for key, ref in self.references.items()})
+
+    def formatted(self, key: str, name_limit: int = MAX_NAMES) -> Markup:
+        """One reference in the house style; an @set as its members' references in turn."""
+        reference = self.references[key]
+        members = [m for m in reference.members if m in self.references and not self.references[m].members]
+        if members:
+            return Markup(" ").join(format_reference(self.references[m], self.labels[m], name_limit) for m in members)
+        return format_reference(reference, self.labels[key], name_limit)
 
 
 @contextmanager
@@ -94,15 +103,17 @@ def check_citations(cites: list[Cite], path: str, keys: set[str],
 
 
 def build_knowledge_base(root: Path, settings: Settings, pages: dict[str, str] | None = None,
-                         docs_dir: str = "docs") -> KnowledgeBase:
+                         docs_dir: str = "docs", every_entry: bool = False) -> KnowledgeBase:
     """Load and check every record; ``pages`` maps hand-written Markdown pages (paths inside
     ``docs_dir``) to their text so their citations are checked and counted too.
-    Raises FindingsError with every error found."""
+    Raises FindingsError with every error found. The problems of bibliography entries that
+    nothing cites are one summary note, unless ``every_entry`` asks for each of them."""
     with cyclic_gc_paused():
-        return _build_knowledge_base(root, settings, pages or {}, docs_dir)
+        return _build_knowledge_base(root, settings, pages or {}, docs_dir, every_entry)
 
 
-def _build_knowledge_base(root: Path, settings: Settings, pages: dict[str, str], docs_dir: str) -> KnowledgeBase:
+def _build_knowledge_base(root: Path, settings: Settings, pages: dict[str, str], docs_dir: str,
+                          every_entry: bool) -> KnowledgeBase:
     folder, problems = locate(root, "findings", settings.findings, folder=True)
     files, found = record_files(folder, root) if folder else ([], [])
     records, loaded = load_findings(files, root)
@@ -110,11 +121,11 @@ def _build_knowledge_base(root: Path, settings: Settings, pages: dict[str, str],
     bibliography_path, found = locate(root, "bibliography", settings.bibliography)
     bibliography = read_bibliography(bibliography_path, settings.bibliography) if bibliography_path else Bibliography()
     problems += found + bibliography.problems
-    problems += check_year_labels(bibliography.references.values(), settings.bibliography)
     questions_path, found = locate(root, "questions", settings.questions)
     questions, questions_doc, loaded = load_questions(questions_path, root) if questions_path else ([], None, [])
     problems += found + loaded
-    keys = set(bibliography.references)
+    # An entry that could not be read can be cited: its own problem says what is wrong.
+    keys = set(bibliography.references) | bibliography.broken
     # A missing folder or bibliography is reported once, not again by everything naming what it holds.
     finding_ids = sorted({path.stem for path in files}) if folder else None
     problems += check_references(records, finding_ids, settings.themes, keys if bibliography_path else None,
@@ -148,14 +159,17 @@ def _build_knowledge_base(root: Path, settings: Settings, pages: dict[str, str],
         for key in sorted(cited):
             cited_in_pages[key].append((path, page_title(markdown, path)))
 
-    warnings = [p for p in problems if p.severity == "warning"]
+    listed = _listed(bibliography, cited_anywhere, settings.references)
+    problems += _entry_problems(bibliography, set(bibliography.entry_problems) | set(bibliography.references)
+                                if every_entry else cited_anywhere, listed, settings.bibliography)
+    problems += check_year_labels(listed.values(), settings.bibliography)
+    warnings = [p for p in problems if p.severity != "error"]
     errors = [p for p in problems if p.severity == "error"]
-    if errors:
-        raise FindingsError(errors + warnings)
-    warnings += _bibliography_warnings(bibliography.references, cited_anywhere, settings.bibliography)
+    if errors:  # notes wait until the errors are fixed
+        raise FindingsError(errors + [p for p in warnings if p.severity == "warning"])
 
-    labels = assign_labels(bibliography.references.values())
-    references = dict(sorted(bibliography.references.items(), key=lambda item: sort_key(item[1], labels[item[0]])))
+    labels = assign_labels(listed.values())
+    references = dict(sorted(listed.items(), key=lambda item: sort_key(item[1], labels[item[0]])))
     theme_order = {t.id: i for i, t in enumerate(settings.themes)}
     # The parsed files' line tables are only needed for messages: the published records drop them.
     published = sorted((replace(r, document=None) for r in records if r.finding.status == "published"),
@@ -168,14 +182,36 @@ def _build_knowledge_base(root: Path, settings: Settings, pages: dict[str, str],
                          dict(cited_by), dict(cited_in_pages), {r.id: summary_citations[r.id] for r in published})
 
 
-def _bibliography_warnings(references: dict[str, Reference], cited: set[str], path: str) -> list[Problem]:
-    warnings = []
-    for key, reference in references.items():
-        missing = [name for name in ("title", "year") if not reference.get(name)]
-        missing += [] if reference.creators else ["author"]
-        if missing:
-            warnings.append(Problem(path, reference.line, 1, f"entry '{key}' has no {', '.join(missing)}", "warning"))
-    uncited = sorted(set(references) - cited)
+def _listed(bibliography: Bibliography, cited: set[str], which: str) -> dict[str, Reference]:
+    """The references the site lists: those cited (with the members of a cited @set), or every
+    entry when the ``references`` setting is ``all``."""
+    if which == "all":
+        return dict(bibliography.references)
+    wanted = set(cited)
+    for key in cited & set(bibliography.references):
+        wanted |= set(bibliography.references[key].members)
+    return {key: ref for key, ref in bibliography.references.items() if key in wanted}
+
+
+def _entry_problems(bibliography: Bibliography, cited: set[str], listed: dict[str, Reference],
+                    path: str) -> list[Problem]:
+    """Everything odd about the entries the site cites, each with its fix; the problems of
+    entries nothing cites in one line, which never fails a build."""
+    found, elsewhere = [], []
+    for key, entry_problems in bibliography.entry_problems.items():
+        (found if key in cited else elsewhere).extend(entry_problems)
+    for key in sorted(cited & set(bibliography.references)):
+        reference = bibliography.references[key]
+        found += [Problem(path, reference.line, 1, f"entry '{key}' {note}", "note") for note in print_notes(reference)]
+    uncited = set(bibliography.references) - set(listed)
     if uncited:
-        warnings.append(Problem(path, 0, 0, f"{len(uncited)} entries are cited nowhere: {', '.join(uncited)}", "warning"))
-    return warnings
+        found.append(Problem(path, 0, 0, (
+            f"{len(uncited)} of {len(bibliography.references)} entries are cited nowhere, so the site does not list "
+            "them (set references: all in the findings plugin's settings to list every entry)"), "note"))
+    if elsewhere:
+        lines = sorted({p.line for p in elsewhere})
+        shown = ", ".join(map(str, lines[:10])) + (", …" if len(lines) > 10 else "")
+        found.append(Problem(path, 0, 0, (
+            f"{len(elsewhere)} problem{'s' if len(elsewhere) != 1 else ''} in entries that nothing cites (lines {shown}); "
+            "they are not on the site, and `findings lint --all-entries` lists them"), "note"))
+    return found

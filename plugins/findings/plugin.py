@@ -83,13 +83,13 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
         except FindingsError as error:
             self._stop(error, "the records")
             return
-        for warning in self.kb.warnings:
-            log.warning(str(warning))
+        for warning in self.kb.warnings:  # a note says what looks odd in print: it never fails --strict
+            (log.info if warning.severity == "note" else log.warning)(str(warning))
 
     def _stop(self, error: FindingsError, where: str) -> None:
         """Log every problem, then stop the build; when serving, show them on the error page instead."""
         for problem in error.problems:
-            (log.error if problem.severity == "error" else log.warning)(str(problem))
+            {"error": log.error, "warning": log.warning, "note": log.info}[problem.severity](str(problem))
         if self.serving:
             self.problems = error.problems
             return

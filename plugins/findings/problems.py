@@ -19,7 +19,7 @@ class Problem:
     line: int = 0
     column: int = 0
     message: str = ""
-    severity: Literal["error", "warning"] = "error"
+    severity: Literal["error", "warning", "note"] = "error"  # a note never fails a check
 
     def __str__(self) -> str:
         where = self.path
