@@ -26,7 +26,7 @@ import bibtexparser
 from bibtexparser import middlewares
 from bibtexparser.model import DuplicateBlockKeyBlock, DuplicateFieldKeyBlock, Entry
 
-from .escaping import key_slug, web_url
+from .escaping import bare_doi, key_slug, web_url
 from .latex import decode_checked, unescape
 from .models import REFUSED_IN_TEXT, character_name, visible
 from .names import NameList, Person, read_names
@@ -59,7 +59,7 @@ BIBLATEX_ALIASES = {"journaltitle": "journal", "location": "address", "archivepr
 # (annotation, annote, comment, review), owner, timestamp, groups, mendeley-*, jabref-* ...
 PUBLIC_FIELDS = frozenset("""
     title subtitle titleaddon shorttitle booktitle booksubtitle booktitleaddon maintitle
-    mainsubtitle maintitleaddon journal journalsubtitle series volume volumes number issue part
+    mainsubtitle maintitleaddon journal journalsubtitle issuetitle issuesubtitle series volume volumes number issue part
     pages eid chapter edition type howpublished note publisher institution school organization
     address year date month urldate eventtitle venue eventdate doi url eprint eprinttype
     eprintclass isbn issn abstract keywords language version pubstate yearlabel crossref entryset
@@ -67,6 +67,7 @@ PUBLIC_FIELDS = frozenset("""
 # A value that names a file on someone's computer rather than a published work.
 LOCAL_PATH = re.compile(r"(?:^|[\s{;])(?:file:|/(?:home|Users|mnt|media|private|var|tmp)/|[A-Za-z]:\\)")
 _WRAPPED_URL = re.compile(r"\\(?:url|href)\s*\{([^{}]*)(?:\}.*)?", re.S)
+DOI = re.compile(r"\b10\.\d{3,}[^/\s]*/\S+")
 _ENTRY_KEY = re.compile(r"@\s*\w+\s*[{(]\s*([^\s,{}()]+)\s*,")
 _DATE_YEAR = re.compile(r"(-?\d{4})(?:[-\d]*)(?:/(\d{4})?)?")
 PUBSTATES = {"inpress": "in press", "forthcoming": "forthcoming", "submitted": "submitted",
@@ -338,6 +339,13 @@ def _public_fields(key: str, fields: dict[str, str], line: int, reader: _Reader)
         if name in VERBATIM_FIELDS:
             wrapped = _WRAPPED_URL.fullmatch(value.strip("{} "))  # as in url = {\href{…}{…}}
             value = unescape(wrapped[1] if wrapped else value.replace("{", "").replace("}", "")).strip()
+            if name == "doi":
+                found = DOI.search(value)  # also inside a resolver's address: http://doi.acm.org/10.1145/…
+                value = found[0].rstrip(".") if found else bare_doi(value)
+                if value and not found:
+                    reader.entry_problem(key, line, f"entry '{key}': doi '{visible(value)}' is not a DOI (a DOI starts "
+                                         "'10.' and has a '/'); it is left out", "note")
+                    continue
             if name == "url" and ":" in value.split("/", 1)[0] and web_url(value) is None:
                 reader.entry_problem(key, line, f"entry '{key}': url is not a web address (http or https); "
                                      "it is left out")
@@ -348,6 +356,6 @@ def _public_fields(key: str, fields: dict[str, str], line: int, reader: _Reader)
                 reader.entry_problem(key, line, f"entry '{key}': field '{name}' holds LaTeX that could not be "
                                      f"read; shown as plain text: {visible(value)}")
             value = value.rstrip(" ,;")
-        if value:
+        if any(c.isalnum() for c in value) and value.lower() not in ("null", "none", "n/a"):  # "." or "null" says nothing
             plain[name] = value
     return plain

@@ -24,7 +24,7 @@ TEXT_MACROS = {name: "%(1)s" for name in (
     "nolinkurl", "path", "NoCaseChange", "mkbibquote", "mkbibemph", "mkbibitalic", "mkbibbold")}
 TEXT_MACROS |= {"TeX": "TeX", "LaTeX": "LaTeX", "BibTeX": "BibTeX", "hyphen": "-", "slash": "/",
                 "textendash": "\u2013", "textemdash": "\u2014", ",": "\u202f", "url": "%(1)s", "href": "%(2)s"}
-ARGUMENTS = {"href": "{{", "foreignlanguage": "[{{", "hyphen": "", "slash": "", "BibTeX": ""}
+ARGUMENTS = {"href": "{{", "foreignlanguage": "[{{"} | {name: "" for name, repl in TEXT_MACROS.items() if "%(" not in repl}
 
 
 def _script(mapping: dict[str, str], mark: str):
@@ -124,7 +124,7 @@ def decode_checked(text: str) -> tuple[str, bool]:
         text = re.sub("\x00(\\d+)\x00", lambda m: addresses[int(m[1])], text)
     else:
         text = _plain(text)
-    return _SPACES.sub(" ", text).strip(), readable
+    return _SPACES.sub(" ", text).strip().replace(" : ", ": "), readable
 
 
 def decode(text: str) -> str:

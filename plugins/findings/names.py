@@ -23,9 +23,9 @@ ORGANISATION_WORDS = frozenset("""
     council trust department dept organisation organization collaboration consortium
     association society foundation agency commission committee office ministry centre center
     group network alliance partnership project team board bureau service services authority
-    government parliament bank company corporation inc ltd llc plc gmbh school college
-    library museum hospital charity federation union league coalition initiative programme
-    program unit agency nhs oecd unesco unicef
+    government parliament company corporation inc ltd llc plc gmbh school college
+    library museum hospital charity federation coalition initiative programme
+    program unit nhs oecd unesco unicef co
 """.split())
 _EXTENDED_PART = re.compile(r"\s*(family|given|prefix|suffix|useprefix|juniorcomma|sortingnamekeytemplatename"
                             r"|[a-z]+-i)\s*=", re.I)
@@ -41,12 +41,16 @@ class Person:
 
     @property
     def surname(self) -> str:
-        """The name as cited: 'McCabe', 'van der Berg', 'Local Trust'."""
-        return f"{self.von} {self.family}".strip()
+        """The name as cited: 'McCabe', 'van der Berg', 'Local Trust', "d'Aubignac"."""
+        joint = "" if self.von.endswith(("'", "\u2019", "-")) else " "
+        return f"{self.von}{joint}{self.family}".strip()
 
     @property
     def initials(self) -> str:
-        """'A.' for 'A.' or 'Angus'; 'J.-P.' for 'Jean-Pierre'."""
+        """'A.' for 'A.' or 'Angus'; 'J.-P.' for 'Jean-Pierre'; a given name in a script with
+        no capitals (秀贞) whole."""
+        if self.given[:1] and not self.given[0].isupper() and not self.given[0].islower():
+            return self.given
         words = []
         for word in self.given.split():
             parts = [p for p in word.split("-") if p]
@@ -88,7 +92,10 @@ def read_names(field: str, value: str) -> NameList:
         person = Person(family=decode(" ".join(parts.last)), given=decode(" ".join(parts.first)),
                         von=decode(" ".join(parts.von)), suffix=decode(" ".join(parts.jr)),
                         corporate=_braced_whole(parts))
-        if not person.corporate and _looks_like_organisation(name):
+        if not person.corporate and "," in name and _looks_like_organisation(name.replace(",", " ")):
+            hints.append(f"{field} '{decode(name)}' reads as a person ('{person.family}, {person.initials}') but looks "
+                         f"like an organisation; if it is one, write its name in double braces: {field} = {{{{…}}}}")
+        elif not person.corporate and _looks_like_organisation(name):
             whole = decode(name)
             hints.append(f"{field} '{whole}' looks like an organisation, so it is shown whole; to say so in the "
                          f"file (and stop it becoming '{person.family}, {person.initials}' elsewhere), write "

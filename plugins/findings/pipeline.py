@@ -18,7 +18,7 @@ from .bibliography import Bibliography, Reference, read_bibliography
 from .citations import Cite, CitationLinker, CitationMatch, find_citations, find_matches
 from .models import Question, Settings, Theme
 from .problems import FindingsError, Problem, did_you_mean
-from .style import (MAX_NAMES, TOOLTIP_NAMES, Label, assign_labels, check_year_labels, format_reference, print_notes,
+from .style import (MAX_NAMES, TOOLTIP_NAMES, Label, assign_labels, check_year_labels, format_entry, print_notes,
                     sort_key, tooltip)
 from .validate import FindingRecord, check_references, load_findings, load_questions, locate, record_files
 
@@ -58,12 +58,7 @@ class KnowledgeBase:
                               {key: ref.slug for key, ref in self.references.items()})
 
     def formatted(self, key: str, name_limit: int = MAX_NAMES) -> Markup:
-        """One reference in the house style; an @set as its members' references in turn."""
-        reference = self.references[key]
-        members = [m for m in reference.members if m in self.references and not self.references[m].members]
-        if members:
-            return Markup(" ").join(format_reference(self.references[m], self.labels[m], name_limit) for m in members)
-        return format_reference(reference, self.labels[key], name_limit)
+        return format_entry(key, self.references, self.labels, name_limit)
 
 
 @contextmanager

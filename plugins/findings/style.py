@@ -128,10 +128,10 @@ def sort_key(reference: Reference, label: Label) -> tuple:
 
 def short_title(reference: Reference) -> str:
     """How a work with no creator is cited: its ``shorttitle``, else its title up to a colon,
-    at most six words."""
+    at most eight words."""
     title = reference.get("shorttitle") or reference.get("title").split(": ")[0] or reference.key
     words = title.split()
-    return " ".join(words[:5]) + "…" if len(words) > 6 else title
+    return " ".join(words[:6]).rstrip(",;:.") + "…" if len(words) > 8 else title
 
 
 def _name(person: Person) -> str:
@@ -211,32 +211,57 @@ TYPE_WORDS = {"phdthesis": "PhD thesis", "mastersthesis": "Master's thesis", "ma
               "bathesis": "Bachelor's thesis", "candthesis": "Candidate thesis", "techreport": "Technical report",
               "resreport": "Research report", "software": "Software", "datacd": "CD-ROM", "audiocd": "Audio CD",
               "patent": "Patent", "patentus": "US patent", "patentuk": "UK patent", "patenteu": "European patent",
-              "patentde": "German patent", "patentfr": "French patent"}
-DEFAULT_TYPES = {"techreport": "Technical report", "phdthesis": "PhD thesis", "mastersthesis": "Master's thesis"}
+              "patentde": "German patent", "patentfr": "French patent", "patreq": "Patent request",
+              "patrequs": "US patent request", "patrequk": "UK patent request", "patreqeu": "European patent request",
+              "patreqde": "German patent request", "patreqfr": "French patent request"}
+DEFAULT_TYPES = {"techreport": "Technical report", "phdthesis": "PhD thesis", "mastersthesis": "Master's thesis",
+                 "patent": "Patent"}
+# biblatex's keys for the series of a journal.
+SERIES_WORDS = {"newseries": "new series", "oldseries": "old series"}
 # eprint types whose ids have a page of their own.
 EPRINT_PAGES = {"arxiv": ("arXiv", "https://arxiv.org/abs/{}"), "pubmed": ("PMID", "https://pubmed.ncbi.nlm.nih.gov/{}/"),
-                "hdl": ("hdl", "https://hdl.handle.net/{}"), "jstor": ("JSTOR", "https://www.jstor.org/stable/{}")}
-_RANGE = re.compile(r"\s*(?:-{1,3}|\u2010|\u2011|\u2012|\u2013|\u2014|\u2212)\s*")
+                "hdl": ("hdl", "https://hdl.handle.net/{}"), "jstor": ("JSTOR", "https://www.jstor.org/stable/{}"),
+                "googlebooks": ("Google Books", "https://books.google.com/books?id={}")}
+_RANGE = re.compile(r"\s*[-\u2010-\u2015\u2212]+\s*")
 _ORDINAL = {"1": "st", "2": "nd", "3": "rd"}
 
 
 def pages(value: str, kind: str = "") -> str:
-    """'pp. 401–420' (any dash made an en dash), 'p. 45', or an article number as it is ('e1008316')."""
+    """'pp. 401–420' (any dash made an en dash), 'p. 45', or an article number as it is
+    ('e1008316', or five digits and more in an article: '124106')."""
     value = re.sub(r"^p(?:p|ages?)?\.?\s*(?=\w)", "", value.strip())
     if not value:
         return ""
     value = _RANGE.sub("\u2013", value)
     if "\u2013" in value or "," in value:
         return f"pp. {value}"
-    return f"p. {value}" if value.isdigit() and kind not in ARTICLES or re.fullmatch(r"[ivxlcdm]+", value) else value
+    page = value.isdigit() and (len(value) < 5 or kind not in ARTICLES) or re.fullmatch(r"[ivxlcdm]+", value)
+    return f"p. {value}" if page else value
+
+
+def _ordinal(number: str) -> str:
+    return number + ("th" if number[-2:-1] == "1" else _ORDINAL.get(number[-1], "th"))
 
 
 def edition(value: str) -> str:
     """'2' → '2nd edn.'; words that already say so ('Revised edition') as they are."""
     if value.isdigit():
-        suffix = "th" if value[-2:-1] == "1" else _ORDINAL.get(value[-1], "th")
-        return f"{value}{suffix} edn."
+        return f"{_ordinal(value)} edn."
     return value if re.search(r"\bed", value, re.I) else f"{value} edn."
+
+
+COUNTRIES = {"de": "Germany", "eu": "European Union", "fr": "France", "uk": "United Kingdom", "us": "United States",
+             "jp": "Japan", "cn": "China", "ch": "Switzerland", "at": "Austria", "it": "Italy", "es": "Spain"}
+
+
+def _place(value: str) -> str:
+    """A place as written, biblatex's country keys (countryfr) in words."""
+    return re.sub(r"\bcountry([a-z]{2})\b", lambda m: COUNTRIES.get(m[1], m[0]), value)
+
+
+def _journal_series(value: str) -> str:
+    """A journal's series: 'new series'; '3' → '3rd series'."""
+    return f"{_ordinal(value)} series" if value.isdigit() else SERIES_WORDS.get(value.lower(), value)
 
 
 def accessed(value: str) -> str:
@@ -253,7 +278,7 @@ def type_words(reference: Reference) -> str:
     kind, get = reference.type, reference.get
     words = TYPE_WORDS.get(get("type").lower().replace(" ", ""), get("type")) or DEFAULT_TYPES.get(kind, "")
     number = get("number") if kind in REPORTS or kind == "patent" or (not get("series") and kind not in PARTS) else ""
-    if kind in ARTICLES:
+    if kind in ARTICLES or kind == "periodical":
         return ""
     return _joined(words or ("Report" if number and kind in REPORTS else ""), number, separator=" ")
 
@@ -301,7 +326,7 @@ def format_reference(reference: Reference, label: Label, name_limit: int = MAX_N
         volume = get("volume") + (f"({get('number')})" if get("number") and get("volume") else "")
         number = f"no. {get('number')}" if get("number") and not get("volume") else ""
         bits = [_emphasis(full_title(reference, "journal"))] if get("journal") else []
-        bits += [text(bit) for bit in (volume, number, get("issue"), page_text) if bit]
+        bits += [text(bit) for bit in (_journal_series(get("series")), volume, number, get("issue"), page_text) if bit]
         if bits:
             sentences.append(_sentence(Markup(", ").join(bits)))
         page_text = ""
@@ -313,25 +338,28 @@ def format_reference(reference: Reference, label: Label, name_limit: int = MAX_N
         if inside:
             sentences.append(_sentence(Markup("In: ") + Markup(" ").join(inside)))
     elif reference.editors and reference.authors:
-        sentences.append(text(f"Edited by {names(reference.editors, natural=True)}."))
+        sentences.append(_sentence(text(f"Edited by {names(reference.editors, natural=True)}")))
     if reference.translators:
-        sentences.append(text(f"Translated by {names(reference.translators, natural=True)}."))
+        sentences.append(_sentence(text(f"Translated by {names(reference.translators, natural=True)}")))
     if get("edition"):
-        sentences.append(text(edition(get("edition"))))
-    if get("volume") and kind not in ARTICLES and not get("series"):
-        sentences.append(text(f"Vol. {get('volume')}."))
-    if get("series"):
+        sentences.append(_sentence(text(edition(get("edition")))))
+    if kind == "periodical":  # a whole issue: its volume and number, and the issue's own title
+        issue = get("volume") + (f"({get('number')})" if get("number") and get("volume") else "")
+        sentences.append(_sentence(text(_joined(issue, _titled(get("issuetitle"), get("issuesubtitle"))))))
+    elif get("volume") and kind not in ARTICLES and not get("series"):
+        sentences.append(_sentence(text(f"Vol. {get('volume')}")))
+    if get("series") and kind not in ARTICLES:
         number = get("volume") or (get("number") if kind not in REPORTS else "")
         sentences.append(_sentence(text(_joined(get("series"), number))))
     if get("chapter"):
-        sentences.append(text(f"Chapter {get('chapter')}."))
+        sentences.append(_sentence(text(f"Chapter {get('chapter')}")))
     if kind not in ARTICLES and not part and get("journal"):  # a website's or magazine's name
         sentences.append(_sentence(_emphasis(full_title(reference, "journal"))))
     for name in ("howpublished", "eventtitle", "venue") if not part else ("venue",):
         if get(name) and get(name) not in (get("publisher"), get("organization")):
             sentences.append(_sentence(text(get(name))))
     publisher = get("publisher") or get("institution") or get("school") or get("organization")
-    place = _joined(get("address"), publisher, separator=": ") if kind not in ARTICLES else ""
+    place = _joined(_place(get("address")), publisher, separator=": ") if kind not in ARTICLES else ""
     note = f"({get('note')})" if get("note") and kind == "unpublished" else ""
     tail = _joined(_joined(place, note, separator=" "), page_text)
     if tail:
@@ -339,7 +367,18 @@ def format_reference(reference: Reference, label: Label, name_limit: int = MAX_N
     if get("note") and not note:
         sentences.append(_sentence(text(get("note"))))
     sentences += _links(reference)
-    return Markup(" ").join(sentences)
+    # The same name twice in a row (a website's name given as its publisher too) is said once.
+    return Markup(" ").join(s for i, s in enumerate(sentences) if i == 0 or s.striptags() != sentences[i - 1].striptags())
+
+
+def format_entry(key: str, references: dict[str, Reference], labels: dict[str, Label],
+                 name_limit: int = MAX_NAMES) -> Markup:
+    """One entry in the house style; an @set as its members' references in turn."""
+    reference = references[key]
+    members = [m for m in reference.members if m in references and not references[m].members]
+    if members:
+        return Markup(" ").join(format_reference(references[m], labels[m], name_limit) for m in members)
+    return format_reference(reference, labels[key], name_limit)
 
 
 def _links(reference: Reference) -> list[Markup]:
@@ -351,7 +390,7 @@ def _links(reference: Reference) -> list[Markup]:
         shown = text(_joined(get("eprint"), f"[{get('eprintclass')}]" if get("eprintclass") else "", separator=" "))
         address = url(page.format(get("eprint"))) if page else None
         link = Markup('<a class="url" href="%s">%s</a>') % (address, shown) if address else shown
-        found.append(Markup("%s: %s.") % (text(name), link))
+        found.append(_sentence(Markup("%s: %s") % (text(name), link)))
     doi = bare_doi(get("doi"))
     if doi:
         found.append(Markup('doi: <a class="url" href="%s">%s</a>.') % (url(doi_url(doi)), text(doi)))
@@ -360,7 +399,7 @@ def _links(reference: Reference) -> list[Markup]:
         # Only web addresses become links (the bibliography stage drops other schemes).
         address = url(get("url"))
         shown = Markup('<a class="url" href="%s">%s</a>') % (address, text(get("url"))) if address else text(get("url"))
-        found.append(Markup("Available at: %s%s.") % (shown, text(when)))
+        found.append(_sentence(Markup("Available at: %s%s") % (shown, text(when))))
     return found
 
 
