@@ -59,7 +59,7 @@ def test_hostile_entries_build_and_no_page_carries_script(hostile_site, page_tex
     article = page_text.article(finding)
     # The markup stays visible text, and each citation is one link with its reference as tooltip.
     # (BibTeX's own braces are dropped, as BibTeX drops them.)
-    assert "[x](onmouseover=alert(1)//) and <img src=x onerror=alert(2)> : onclick=alert(3)" in page_text.plain(article)
+    assert "[x](onmouseover=alert(1)//) and <img src=x onerror=alert(2)>: onclick=alert(3)" in page_text.plain(article)
     titles = [value for tag, name, value in attributes(article) if tag == "a" and name == "title"]
     assert any(value.startswith("Kaye, S. (2020a). [x](onmouseover=alert(1)//)") for value in titles), titles
 

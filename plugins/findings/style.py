@@ -345,7 +345,9 @@ def format_reference(reference: Reference, label: Label, name_limit: int = MAX_N
         sentences.append(_sentence(text(edition(get("edition")))))
     if kind == "periodical":  # a whole issue: its volume and number, and the issue's own title
         issue = get("volume") + (f"({get('number')})" if get("number") and get("volume") else "")
-        sentences.append(_sentence(text(_joined(issue, _titled(get("issuetitle"), get("issuesubtitle"))))))
+        issue = _joined(issue, _titled(get("issuetitle"), get("issuesubtitle")))
+        if issue:
+            sentences.append(_sentence(text(issue)))
     elif get("volume") and kind not in ARTICLES and not get("series"):
         sentences.append(_sentence(text(f"Vol. {get('volume')}")))
     if get("series") and kind not in ARTICLES:
