@@ -296,3 +296,14 @@ def test_lint_notes_what_looks_wrong_in_print_for_cited_entries_and_passes(proje
     code, out, _ = run_cli("lint", "--all-entries", cwd=project.root)
     assert code == 1
     assert "entry key 'uncited' is used again here" in out and "could not be read" in out
+
+
+def test_translators_reach_every_download():
+    from findings.export import to_bibtex, to_ris
+
+    bibliography, _ = read("@book{k, author = {Maron, M.}, translator = {Goldstein, B.}, title = {Animal Triste},"
+                           " year = {2000}, publisher = {UNP}}")
+    reference = bibliography.references["k"]
+    again = parse_bibliography(to_bibtex([reference]), "export.bib").references["k"]
+    assert again.translators == reference.translators
+    assert "A4  - Goldstein, B." in to_ris([reference])

@@ -89,12 +89,16 @@ def _bibtex_name(person: Person) -> str:
     return ", ".join(filter(None, [f"{person.von} {person.family}".strip(), person.suffix, person.given]))
 
 
+def _roles(reference: Reference) -> tuple[tuple[str, tuple[Person, ...]], ...]:
+    return ("author", reference.authors), ("editor", reference.editors), ("translator", reference.translators)
+
+
 def to_bibtex(references: list[Reference]) -> str:
     """BibTeX with Unicode text (as Zotero and JabRef read it), written by bibtexparser."""
     library = bibtexparser.Library()
     for reference in references:
         fields = []
-        for role, people in (("author", reference.authors), ("editor", reference.editors)):
+        for role, people in _roles(reference):
             if people:
                 names = [_bibtex_name(p) for p in people] + (["others"] if reference.et_al and role == "author" else [])
                 fields.append(Field(role, " and ".join(names)))
@@ -120,6 +124,7 @@ def to_ris(references: list[Reference]) -> str:
         lines.append(f"ID  - {reference.key}")
         lines += [f"AU  - {_ris_name(p)}" for p in reference.authors]
         lines += [f"ED  - {_ris_name(p)}" for p in reference.editors]
+        lines += [f"A4  - {_ris_name(p)}" for p in reference.translators]
         if reference.get("year"):
             lines.append(f"PY  - {reference.get('year')}")
         lines += [f"{tag}  - {reference.get(name)}" for name, tag in RIS_FIELDS if reference.get(name)]
@@ -141,7 +146,9 @@ def _ris_name(person: Person) -> str:
 CSL_TYPES = {"article": "article-journal", "book": "book", "incollection": "chapter", "inbook": "chapter",
              "inproceedings": "paper-conference", "conference": "paper-conference", "report": "report",
              "techreport": "report", "phdthesis": "thesis", "mastersthesis": "thesis", "thesis": "thesis",
-             "unpublished": "manuscript", "online": "webpage", "misc": "document"}
+             "unpublished": "manuscript", "online": "webpage", "misc": "document", "collection": "book",
+             "proceedings": "book", "inreference": "entry-encyclopedia", "periodical": "periodical",
+             "patent": "patent", "software": "software", "dataset": "dataset", "manual": "report"}
 CSL_FIELDS = (("title", "title"), ("journal", "container-title"), ("booktitle", "container-title"),
               ("volume", "volume"), ("number", "issue"), ("pages", "page"), ("publisher", "publisher"),
               ("institution", "publisher"), ("school", "publisher"), ("address", "publisher-place"),
@@ -152,7 +159,7 @@ def csl_item(reference: Reference, kb: KnowledgeBase) -> dict:
     """One reference as CSL-JSON, the format Zotero and citeproc read."""
     item: dict = {"id": reference.key, "type": CSL_TYPES.get(reference.type, "document"),
                   "citation-label": kb.labels[reference.key].parenthetical}
-    for role, people in (("author", reference.authors), ("editor", reference.editors)):
+    for role, people in _roles(reference):
         if people:
             item[role] = [{"literal": p.family} if p.corporate else
                           {k: v for k, v in (("family", p.family), ("given", p.given),
