@@ -1,5 +1,10 @@
-"""Shared fixtures: the repository, a factory for small projects, and runners for the
-`findings` command and for `mkdocs build`."""
+"""Shared fixtures: the sample site, a factory for small projects, and runners for the
+`findings` command and for `mkdocs build`.
+
+No test reads the content of the repository's own findings/, bibliography.bib or
+questions.yml: those are checked once, by `findings lint` and the strict build in .ci/run, so
+a mistake in them is one clear failure there. Tests that need a whole site build the sample in
+tests/data/sample (a frozen copy of the content) with the repository's own theme files."""
 
 from __future__ import annotations
 
@@ -24,6 +29,9 @@ from findings.pipeline import KnowledgeBase, build_knowledge_base
 from findings.problems import FindingsError, Problem
 
 REPO = Path(__file__).resolve().parents[1]
+SAMPLE = REPO / "tests" / "data" / "sample"
+# The site's theme files (not content), taken from the repository for the sample site.
+THEME_FILES = ("overrides", "docs/stylesheets")
 
 MKDOCS_YML = """\
 site_name: Findings test site
@@ -202,9 +210,24 @@ class Project:
         return []
 
 
+def sample_project(root: Path) -> Path:
+    """Write the sample site into ``root``: tests/data/sample with the repository's theme files."""
+    shutil.copytree(SAMPLE, root)
+    for name in THEME_FILES:
+        shutil.copytree(REPO / name, root / name)
+    return root
+
+
 @pytest.fixture(scope="session")
-def repo_root() -> Path:
-    return REPO
+def sample_root(tmp_path_factory) -> Path:
+    """The sample site, written once per session; tests must not change it (see copy_sample)."""
+    return sample_project(tmp_path_factory.mktemp("sample") / "site-source")
+
+
+@pytest.fixture
+def copy_sample(tmp_path) -> Path:
+    """A copy of the sample site of a test's own, to change."""
+    return sample_project(tmp_path / "sample")
 
 
 def new_project(root: Path) -> Project:
@@ -251,9 +274,9 @@ def minimal_site(tmp_path_factory, build_site) -> SimpleNamespace:
 
 
 @pytest.fixture(scope="session")
-def built_site(repo_root, build_site, tmp_path_factory) -> Path:
-    """The real repository built once per test session with `mkdocs build --strict`."""
-    code, output, site_dir = build_site(repo_root / "mkdocs.yml", tmp_path_factory.mktemp("real") / "site")
+def built_site(sample_root, build_site, tmp_path_factory) -> Path:
+    """The sample site built once per test session with `mkdocs build --strict`."""
+    code, output, site_dir = build_site(sample_root / "mkdocs.yml", tmp_path_factory.mktemp("built") / "site")
     assert code == 0, output
     assert "Traceback" not in output
     return site_dir
@@ -304,24 +327,6 @@ def page_text() -> SimpleNamespace:
     """Helpers to read built pages and configs: ``page_text.article(html)``,
     ``page_text.plain(html)`` and ``page_text.plugin_settings(mkdocs_yml)``."""
     return SimpleNamespace(article=article, plain=plain, plugin_settings=plugin_settings)
-
-
-@pytest.fixture
-def copy_repo(tmp_path):
-    """``copy_repo(*names)``: copy parts of the real repository into tmp_path; returns the copy's root."""
-
-    def copy(*names: str) -> Path:
-        root = tmp_path / "repo"
-        root.mkdir(exist_ok=True)
-        for name in names:
-            source = REPO / name
-            if source.is_dir():
-                shutil.copytree(source, root / name)
-            else:
-                shutil.copy2(source, root / name)
-        return root
-
-    return copy
 
 
 # Bibliography entries written as an attacker would: Markdown and HTML in a title, quotes and

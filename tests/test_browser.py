@@ -7,8 +7,9 @@ package, driven by Playwright; `playwright install` is never needed). Requests t
 127.0.0.1 (web fonts) are refused, so the tests need no network. Screenshots at 390 px and
 1280 px go to tests/screenshots/ (or $SCREENSHOT_DIR) for a person to look at.
 
-Without /usr/bin/chromium these tests are skipped, unless the CI environment variable is set:
-then they fail."""
+Chromium is looked for as $CHROMIUM, then as `chromium` (Debian), `chromium-browser` or
+`google-chrome` on the PATH, then in macOS's Applications folder. Without it these tests are
+skipped with one notice, unless the CI environment variable is set: then they fail."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import functools
 import http.server
 import os
 import re
+import shutil
 import sys
 import threading
 from pathlib import Path
@@ -30,7 +32,17 @@ except ImportError as error:  # pragma: no cover - depends on the machine
     sync_playwright = Axe = None
     MISSING_PACKAGE = str(error)
 
-CHROMIUM = Path("/usr/bin/chromium")
+MAC_BROWSERS = ("/Applications/Chromium.app/Contents/MacOS/Chromium",
+                "/Applications/Google Chrome.app/Contents/MacOS/Google Chrome")
+
+
+def find_chromium() -> str | None:
+    """The Chromium (or Chrome) these tests drive, or None when the machine has none."""
+    names = ("chromium", "chromium-browser", "google-chrome")
+    found = [os.environ.get("CHROMIUM")] + [shutil.which(name) for name in names]
+    return next((path for path in found + list(MAC_BROWSERS) if path and Path(path).is_file()), None)
+
+
 # As root and on a machine without internet, Chromium needs no sandbox and none of its
 # background networking (it stalls on refused connections otherwise).
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -57,10 +69,12 @@ def browser():
     if sync_playwright is None:
         _unavailable(f"Playwright or axe-playwright-python is not installed ({MISSING_PACKAGE}): "
                      "python3 -m pip install -e '.[test]'")
-    if not CHROMIUM.exists():
-        _unavailable(f"{CHROMIUM} is missing: apt-get install -y chromium")
+    executable = find_chromium()
+    if executable is None:
+        _unavailable("browser tests skipped: no Chromium found (install the chromium package, "
+                     "or set CHROMIUM to a Chromium or Chrome program)")
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
 
@@ -97,12 +111,12 @@ def _first_dir(folder: Path) -> str:
 
 
 @pytest.fixture(scope="session")
-def site_pages(repo_root, built_site, page_text) -> dict[str, str]:
+def site_pages(sample_root, built_site, page_text) -> dict[str, str]:
     """Kind of page -> its path on the site. The finding is the one with the longest title
     (the hardest to lay out) that has a citation; the theme is the first one configured."""
-    theme = page_text.plugin_settings(repo_root / "mkdocs.yml")["themes"][0]["id"]
+    theme = page_text.plugin_settings(sample_root / "mkdocs.yml")["themes"][0]["id"]
     findings = []
-    for path in sorted((repo_root / "findings").glob("*/*.yml")):
+    for path in sorted((sample_root / "findings").glob("*/*.yml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         if data.get("citations") and (built_site / "findings" / path.stem / "index.html").is_file():
             findings.append((len(str(data.get("title", ""))), path.stem))

@@ -100,8 +100,8 @@ def broken_links(site: Path, site_url: str = "") -> tuple[list[str], int]:
     return problems, checked
 
 
-def test_no_broken_internal_link_or_anchor(built_site, repo_root):
-    site_url = re.search(r"^site_url:[ \t]*(\S*)", (repo_root / "mkdocs.yml").read_text(encoding="utf-8"), re.M)
+def test_no_broken_internal_link_or_anchor(built_site, sample_root):
+    site_url = re.search(r"^site_url:[ \t]*(\S*)", (sample_root / "mkdocs.yml").read_text(encoding="utf-8"), re.M)
     site_url = site_url[1].strip("'\"") if site_url else ""
     problems, checked = broken_links(built_site, site_url)
     assert checked > 1000, f"only {checked} internal links found: is the site built?"
@@ -124,11 +124,10 @@ def test_the_checker_finds_a_broken_link_and_a_broken_anchor(tmp_path):
     assert 'no id="gone" on a/index.html' in problems[2]
 
 
-def test_no_broken_link_with_html_file_urls(copy_repo, build_site):
+def test_no_broken_link_with_html_file_urls(copy_sample, build_site):
     """With `use_directory_urls: false` pages are folder/page.html; the citation links the plugin
     writes itself (HTML, not resolved by MkDocs) must follow."""
-    root = copy_repo("docs", "findings", "overrides", "schema", "mkdocs.yml", "bibliography.bib", "questions.yml",
-                     "CONTRIBUTING.md")
+    root = copy_sample
     config = root / "mkdocs.yml"
     config.write_text(config.read_text(encoding="utf-8") + "\nuse_directory_urls: false\n", encoding="utf-8")
     code, output, site = build_site(config, root / "site")

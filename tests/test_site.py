@@ -18,14 +18,14 @@ def site(built_site) -> Path:
 
 
 @pytest.fixture(scope="module")
-def themes(repo_root, page_text) -> list[dict]:
-    return page_text.plugin_settings(repo_root / "mkdocs.yml")["themes"]
+def themes(sample_root, page_text) -> list[dict]:
+    return page_text.plugin_settings(sample_root / "mkdocs.yml")["themes"]
 
 
 @pytest.fixture(scope="module")
-def findings(repo_root) -> dict[str, dict]:
+def findings(sample_root) -> dict[str, dict]:
     """Every finding file in the repository: id → its data."""
-    files = sorted((repo_root / "findings").rglob("*.yml"))
+    files = sorted((sample_root / "findings").rglob("*.yml"))
     assert files
     return {path.stem: yaml.safe_load(path.read_text(encoding="utf-8")) for path in files}
 
@@ -36,8 +36,8 @@ def published(findings) -> dict[str, dict]:
 
 
 @pytest.fixture(scope="module")
-def bibtex_keys(repo_root) -> list[str]:
-    keys = re.findall(r"^@\w+\{([^,\s]+),", (repo_root / "bibliography.bib").read_text(encoding="utf-8"), re.M)
+def bibtex_keys(sample_root) -> list[str]:
+    keys = re.findall(r"^@\w+\{([^,\s]+),", (sample_root / "bibliography.bib").read_text(encoding="utf-8"), re.M)
     assert len(keys) >= 10
     return keys
 
@@ -117,8 +117,8 @@ def test_bibliography_has_an_entry_per_key_with_cited_by_links(site, bibtex_keys
     assert "Cited by" in html
 
 
-def test_questions_page_lists_every_question(site, repo_root, page_text):
-    questions = yaml.safe_load((repo_root / "questions.yml").read_text(encoding="utf-8"))
+def test_questions_page_lists_every_question(site, sample_root, page_text):
+    questions = yaml.safe_load((sample_root / "questions.yml").read_text(encoding="utf-8"))
     assert len(questions) == 5
     html = page_text.article(read(site, "questions"))
     text = page_text.plain(html)
@@ -208,8 +208,8 @@ def test_the_papers_figures_appear_on_finding_pages(site, published, figure, pag
     assert pages, f"{figure} appears on no finding page"
 
 
-def test_properdocs_builds_the_same_site(repo_root, build_site, tmp_path, page_text):
-    code, output, site_dir = build_site(repo_root / "mkdocs.yml", tmp_path / "site", tool="properdocs")
+def test_properdocs_builds_the_same_site(sample_root, build_site, tmp_path, page_text):
+    code, output, site_dir = build_site(sample_root / "mkdocs.yml", tmp_path / "site", tool="properdocs")
     assert code == 0, output
     html = page_text.article(read(site_dir, "findings/influence-local-decision-making"))
     assert "64 per cent" in page_text.plain(html)

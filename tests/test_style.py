@@ -29,8 +29,8 @@ def reference_text(text: str, key: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def real_references(repo_root):
-    bibliography = read_bibliography(repo_root / "bibliography.bib", "bibliography.bib")
+def real_references(sample_root):
+    bibliography = read_bibliography(sample_root / "bibliography.bib", "bibliography.bib")
     assert bibliography.problems == []
     labels = assign_labels(bibliography.references.values())
     return {key: format_reference(ref, labels[key]).striptags() for key, ref in bibliography.references.items()}, labels
