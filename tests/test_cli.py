@@ -328,3 +328,34 @@ def test_schema_rejects_a_bad_finding(sample_schema, change):
     data = {"title": "A claim.", "theme": "power-dynamics", "summary": "Text.", "citations": ["kaye2020"]}
     assert schema_errors(schema, data) == []
     assert schema_errors(schema, {**data, **change}) != []
+
+
+def test_new_matches_the_guide_published_by_default_word_cut_name_citation_before_the_stop(run_cli, project):
+    title = ("Partnerships that meet council officers every month report better working relationships "
+             "with councillors.")
+    code, out, err = run_cli(*new_args(title, "power-dynamics", "kaye2020"), cwd=project.root)
+    assert code == 0, err
+    path = project.root / out.strip()
+    assert path.stem == "partnerships-that-meet-council-officers-every-month-report"
+    assert len(path.stem) <= 60
+    record = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert record["status"] == "published"
+    assert record["summary"].strip().endswith("with councillors [@kaye2020].")
+    code, _, err = run_cli("lint", cwd=project.root)
+    assert code == 0 and "(4 published findings)" in err
+
+
+def test_lint_counts_drafts_apart(run_cli, project):
+    code, out, err = run_cli(*new_args(), "--status", "draft", cwd=project.root)
+    assert code == 0, err
+    code, _, err = run_cli("lint", cwd=project.root)
+    assert code == 0 and "All records are valid (3 published findings, 1 draft)." in err
+
+
+def test_every_option_of_new_has_help(run_cli, tmp_path):
+    code, out, _ = run_cli("new", "--help", cwd=tmp_path)
+    assert code == 0 and "``" not in out
+    for option in ("--title", "--theme", "--cite", "--id", "--summary", "--status"):
+        line = next(line for line in out.splitlines() if line.strip().startswith(option))
+        assert len(line.split(maxsplit=2)) == 3 or option == "--status", line  # option, metavar, help
+    assert "published (the default)" in out

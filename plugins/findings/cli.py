@@ -1,6 +1,7 @@
-"""The ``findings`` command: check records without building (``lint``), start a new finding
-(``new``) and write the editor's JSON Schema (``schema``). It reads the plugin's settings from
-mkdocs.yml and runs the same core checks as the site build."""
+"""The findings command: check the records without building the site, start a new finding,
+and write the JSON Schema that editors use to check finding files as they are typed.
+
+It reads the findings plugin's settings from mkdocs.yml and runs the same checks as the build."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import yaml
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import ConfigurationError
 
-from .models import ID_PATTERN, Settings, finding_json_schema, slugify
+from .models import ID_LENGTH, ID_PATTERN, Settings, finding_json_schema, slugify
 from .pipeline import build_knowledge_base
 from .problems import FindingsError, Problem, check_settings, did_you_mean, shown_path
 from .bibliography import read_bibliography
@@ -86,7 +87,8 @@ def lint(args: argparse.Namespace) -> int:
              for p in sorted(docs.rglob("*.md"))} if docs.is_dir() else {}
     try:
         kb = build_knowledge_base(root, settings, pages, shown_path(docs, root), args.all_entries)
-        problems, findings = kb.warnings, len(kb.findings)
+        problems, findings = kb.warnings, f"{len(kb.findings)} published findings" + (
+            f", {kb.drafts} draft{'s' if kb.drafts != 1 else ''}" if kb.drafts else "")
     except FindingsError as error:
         problems, findings = error.problems, None
     if args.paths:
@@ -95,7 +97,7 @@ def lint(args: argparse.Namespace) -> int:
     return _report(problems, findings)
 
 
-def _report(problems: list[Problem], findings: int | None = None) -> int:
+def _report(problems: list[Problem], findings: str | None = None) -> int:
     """Print lint's problems (GitHub annotations in Actions); the exit status. Notes (what
     will look odd in print, but is not wrong) are shown and never fail the check."""
     github = bool(os.environ.get("GITHUB_ACTIONS"))
@@ -110,7 +112,7 @@ def _report(problems: list[Problem], findings: int | None = None) -> int:
     if failing:
         print(f"{len(failing)} problem{'s' if len(failing) != 1 else ''} found{also}.", file=sys.stderr)
         return 1
-    print(f"All records are valid ({findings} published findings){also}.", file=sys.stderr)
+    print(f"All records are valid ({findings}){also}.", file=sys.stderr)
     return 0
 
 
@@ -145,7 +147,7 @@ def new(args: argparse.Namespace) -> int:
     path = root / settings.findings / theme / f"{finding_id}.yml"
     schema = os.path.relpath(root / SCHEMA_PATH, path.parent)
     citations = "".join(f"\n  - {key}" for key in cites)
-    summary = args.summary or f"{title} [{'; '.join('@' + key for key in cites)}]"
+    summary = args.summary or _cited(title, cites)
     summary_block = "".join(f"\n  {line}" if line.strip() else "\n" for line in summary.strip().splitlines())
     record = (f"# yaml-language-server: $schema={Path(schema).as_posix()}\n"
               f"title: {json.dumps(title, ensure_ascii=False)}\ntheme: {theme}\n"
@@ -154,6 +156,13 @@ def new(args: argparse.Namespace) -> int:
     path.write_text(record, encoding="utf-8")
     print(path.relative_to(root).as_posix())
     return 0
+
+
+def _cited(sentence: str, keys: list[str]) -> str:
+    """The sentence with its citations before its closing mark: 'It works [@a; @b].'"""
+    citation = f"[{'; '.join('@' + key for key in keys)}]"
+    body, mark = (sentence[:-1], sentence[-1]) if sentence.endswith((".", "?", "!")) else (sentence, ".")
+    return f"{body} {citation}{mark}"
 
 
 def _ask(prompt: str) -> str:
@@ -176,7 +185,7 @@ def schema(args: argparse.Namespace) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    main_parser = argparse.ArgumentParser(prog="findings", description=__doc__.split("\n")[0])
+    main_parser = argparse.ArgumentParser(prog="findings", description=__doc__)
     main_parser.add_argument("--config", type=Path, default=Path("mkdocs.yml"), help="the site's mkdocs.yml")
     commands = main_parser.add_subparsers(dest="command", required=True)
     lint_parser = commands.add_parser("lint", help="check findings, questions and the bibliography")
@@ -184,13 +193,21 @@ def parser() -> argparse.ArgumentParser:
     lint_parser.add_argument("--all-entries", action="store_true",
                              help="check every bibliography entry, not only the ones the site cites")
     lint_parser.set_defaults(run=lint)
-    new_parser = commands.add_parser("new", help="write a new finding file")
+    new_parser = commands.add_parser(
+        "new", help="write a new finding file", description=(
+            "Write findings/<theme>/<id>.yml from a claim, a theme and the keys of its sources. "
+            "Run in a terminal without options to be asked for each; prints the file written."))
     new_parser.add_argument("--title", help="the claim, in one sentence")
     new_parser.add_argument("--theme", help="a theme id from mkdocs.yml")
-    new_parser.add_argument("--cite", action="append", metavar="KEY", help="a BibTeX key (repeat for more)")
-    new_parser.add_argument("--id", help="the finding's id (default: from the title)")
-    new_parser.add_argument("--summary", help="Markdown summary (default: the title with its citations)")
-    new_parser.add_argument("--status", choices=("draft", "published"), default="draft")
+    new_parser.add_argument("--cite", action="append", metavar="KEY",
+                            help="the BibTeX key of a source in the bibliography (repeat for more)")
+    new_parser.add_argument("--id", help=f"the finding's id and file name (default: from the title, "
+                                          f"cut after a whole word at {ID_LENGTH} characters)")
+    new_parser.add_argument("--summary", help="the Markdown summary (default: the title, its sources cited "
+                                              "before the full stop)")
+    new_parser.add_argument("--status", choices=("draft", "published"), default="published",
+                            help="published (the default) puts the finding on the site; a draft is checked "
+                                 "but not shown")
     new_parser.set_defaults(run=new)
     schema_parser = commands.add_parser("schema", help=f"write {SCHEMA_PATH} for editors")
     schema_parser.add_argument("--check", action="store_true", help="fail if the committed schema is stale")

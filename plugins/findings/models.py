@@ -59,9 +59,20 @@ OneLine = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, 
 Setting = Annotated[str, _refuse(REFUSED_IN_ONE_LINE)]
 
 
+ID_LENGTH = 60
+
+
 def slugify(text: str) -> str:
-    """An id from free text: 'Councils vary!' → 'councils-vary'."""
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:80].rstrip("-") or "finding"
+    """An id from free text: 'Councils vary!' → 'councils-vary'; accents folded ('Café' →
+    'cafe'), cut after a whole word at ID_LENGTH characters."""
+    folded = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    words = re.findall(r"[a-z0-9]+", folded.lower())
+    slug = ""
+    for word in words:
+        if slug and len(slug) + 1 + len(word) > ID_LENGTH:
+            break
+        slug = f"{slug}-{word}" if slug else word[:ID_LENGTH]
+    return slug or "finding"
 
 
 class PublicBody(str, Enum):

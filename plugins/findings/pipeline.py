@@ -31,6 +31,7 @@ class KnowledgeBase:
     labels: dict[str, Label]
     questions: list[Question]
     warnings: list[Problem] = field(default_factory=list)
+    drafts: int = 0  # findings checked but not published
     cited_by: dict[str, list[FindingRecord]] = field(default_factory=dict)
     cited_in_pages: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     summary_citations: dict[str, list[CitationMatch]] = field(default_factory=dict)  # found once, linked per page
@@ -174,7 +175,8 @@ def _build_knowledge_base(root: Path, settings: Settings, pages: dict[str, str],
         for key in sorted(cited_keys[record.id]):
             cited_by[key].append(record)
     return KnowledgeBase(settings.themes, published, references, labels, questions, warnings,
-                         dict(cited_by), dict(cited_in_pages), {r.id: summary_citations[r.id] for r in published})
+                         len(records) - len(published), dict(cited_by), dict(cited_in_pages),
+                         {r.id: summary_citations[r.id] for r in published})
 
 
 def _listed(bibliography: Bibliography, cited: set[str], which: str) -> dict[str, Reference]:
