@@ -53,6 +53,22 @@ CASES = [
     ("summary cites a key citations lacks", f"{DIR}/unlisted.yml",
      b"title: A claim.\ntheme: power-dynamics\nsummary: Text [@localtrust2020reps].\ncitations: [kaye2020]\n", 3,
      "citations does not list it"),
+    ("colon in an unquoted title", f"{DIR}/colon.yml",
+     b"title: Councils: a study of power.\n" + GOOD.encode(), 1,
+     'put the whole text in double quotes: title: "Councils: a study of power."'),
+    ("summary paragraph not indented", f"{DIR}/unindented.yml",
+     b"title: A claim.\ntheme: power-dynamics\nsummary: |\n  First paragraph [@kaye2020].\n\n"
+     b"Second paragraph goes on\nover two lines.\ncitations: [kaye2020]\n", 6, "indent it by two spaces"),
+    ("summary paragraph with a colon not indented", f"{DIR}/unindented-colon.yml",
+     b"title: A claim.\ntheme: power-dynamics\nsummary: |\n  First paragraph [@kaye2020].\n\n"
+     b"Second paragraph: more.\ncitations: [kaye2020]\n", 6, "indent it by two spaces"),
+    ("text after a closing quote", f"{DIR}/stray-quote.yml",
+     b"title: 'A claim' that goes on.\n" + GOOD.encode(), 1, "goes on after the closing one"),
+    ("date written day first", f"{DIR}/uk-date.yml",
+     b"title: A claim.\n" + GOOD.encode() + b"added: 30/11/2026\n", 5, "write it year-month-day: 2026-11-30"),
+    ("theme given by its title", f"{DIR}/theme-title.yml",
+     b"title: A claim.\ntheme: Power dynamics\nsummary: Text.\ncitations: [kaye2020]\n", 2,
+     "did you mean 'power-dynamics'"),
     ("nested 100,000 deep", f"{DIR}/deep.yml", b"title: " + b"[" * 100_000 + b"]" * 100_000 + b"\n", 1,
      "nest more than"),
 ]

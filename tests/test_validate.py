@@ -412,3 +412,27 @@ def test_the_garbage_collector_runs_again_after_loading_even_when_it_fails(proje
     assert gc.isenabled()
     assert project.problems()  # build_knowledge_base raised FindingsError
     assert gc.isenabled()
+
+
+def tagged(project, name: str, folder: str, tags: str, theme: str = "power-dynamics") -> str:
+    path = f"findings/{folder}/{name}.yml"
+    project.write(path, f"title: Claim {name}.\ntheme: {theme}\nsummary: Text [@kaye2020].\n"
+                        f"citations: [kaye2020]\ntags: {tags}\n")
+    return path
+
+
+def test_a_tag_one_letter_off_a_tag_others_use_is_a_warning(project):
+    for name in ("a", "b"):
+        tagged(project, name, "power-dynamics", "[relationships, police]")
+    lone = tagged(project, "c", "power-dynamics", "[relationship, policy]")
+    warnings = [p for p in project.knowledge_base().warnings if p.path == lone]
+    assert [(p.line, p.severity, p.message) for p in warnings] == [(5, "warning", (
+        "tag 'relationship' is used by no other finding, but 'relationships' is used by 2; if they mean the same, "
+        "use 'relationships' so the findings are listed together"))]  # policy beside police is no near miss
+
+
+def test_a_finding_in_another_themes_folder_is_a_warning(project):
+    path = tagged(project, "moved", "relationship-quality", "[]")
+    [warning] = [p for p in project.knowledge_base().warnings if p.path == path]
+    assert (warning.line, warning.severity) == (2, "warning")
+    assert "the theme is 'power-dynamics' but the file is in the folder 'relationship-quality'" in warning.message

@@ -112,7 +112,7 @@ def _build_knowledge_base(root: Path, settings: Settings, pages: dict[str, str],
                           every_entry: bool) -> KnowledgeBase:
     folder, problems = locate(root, "findings", settings.findings, folder=True)
     files, found = record_files(folder, root) if folder else ([], [])
-    records, loaded = load_findings(files, root)
+    records, loaded = load_findings(files, root, settings.themes)
     problems += found + loaded
     bibliography_path, found = locate(root, "bibliography", settings.bibliography)
     bibliography = read_bibliography(bibliography_path, settings.bibliography) if bibliography_path else Bibliography()

@@ -38,9 +38,18 @@ class FindingsError(Exception):
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
-def did_you_mean(word: str, choices: Iterable[str]) -> str:
-    """' (did you mean 'x'?)' when a choice is close to ``word``, else ''."""
-    close = get_close_matches(word, list(choices), n=1, cutoff=0.6)
+def did_you_mean(word: str, choices: Iterable[str], titles: dict[str, str] | None = None) -> str:
+    """' (did you mean 'x'?)' when a choice is close to ``word``, else ''. With ``titles``
+    (choice → its title), a word that is a choice's title, or close to one, suggests that
+    choice: 'Power Dynamics' → 'power-dynamics'."""
+    by_name = {choice: choice for choice in choices}
+    for choice, title in (titles or {}).items():
+        by_name.setdefault(title.casefold(), choice)
+        by_name.setdefault(slugify(title), choice)
+    word = str(word)
+    exact = by_name.get(word.casefold()) or by_name.get(slugify(word))
+    close = [exact] if exact else [by_name[name] for name in get_close_matches(
+        word.casefold() if titles else word, list(by_name), n=1, cutoff=0.6)]
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 

@@ -8,6 +8,7 @@ aliases (so an alias bomb fails at once), no key repeated in a mapping, no nesti
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -91,7 +92,10 @@ def read_yaml(path: Path, display: str) -> tuple[YamlDocument | None, list[Probl
             return None, _impossible_values(loader, node, display)
     except yaml.MarkedYAMLError as error:
         unclosed = error.context_mark is not None and "end of stream" in (error.problem or "")
-        mark = error.context_mark if unclosed else (error.problem_mark or error.context_mark)
+        # A line that is neither indented under the field above nor a field of its own: the
+        # scanner notices a line later, but the mistake is where the stray text started.
+        stray = "simple key" in (error.context or "") and error.context_mark is not None
+        mark = error.context_mark if unclosed or stray else (error.problem_mark or error.context_mark)
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         return None, [Problem(display, line, column, _yaml_message(error, text, line))]
     except yaml.reader.ReaderError as error:  # a character YAML refuses anywhere, such as NUL
@@ -158,6 +162,18 @@ def _yaml_message(error: yaml.MarkedYAMLError, text: str, line: int) -> str:
         return "this quoted value is never closed; add the closing quote"
     if "could not determine a constructor for the tag" in (error.problem or ""):
         return f"not allowed: {error.problem}; records hold plain values only"
+    field = re.match(r"\s*(?:- )?([\w-]+):\s+(.*\S)\s*$", source_line)
+    if "mapping values are not allowed" in (error.problem or "") and field:
+        quoted = field[2].replace("\\", "\\\\").replace('"', '\\"')
+        return (f"{field[1]}: the text holds ': ', which YAML reads as the start of another field; put the "
+                f'whole text in double quotes: {field[1]}: "{quoted}"')
+    if "simple key" in (error.context or ""):
+        return ("this line is not indented under the field above, and is not a field of its own (name: value); "
+                "if it goes on with the text above (a summary's next paragraph, say), indent it by two spaces "
+                "like the lines above it")
+    if field and field[2][:1] in "\"'" and "expected key" in (error.problem or ""):
+        return (f"{field[1]}: the text starts with a quote mark but goes on after the closing one; put the whole "
+                "text in double quotes, or remove the quote marks")
     return "not valid YAML: " + " ".join(filter(None, [error.context, error.problem]))
 
 

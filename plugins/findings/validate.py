@@ -29,8 +29,11 @@ class FindingRecord:
     document: YamlDocument | None  # kept while the records are checked
 
 
-def describe_errors(document: YamlDocument, error: ValidationError, model: type[BaseModel]) -> list[Problem]:
-    """One plain-language problem per pydantic error, at the line of the field concerned."""
+def describe_errors(document: YamlDocument, error: ValidationError, model: type[BaseModel],
+                    titles: dict[str, dict[str, str]] | None = None) -> list[Problem]:
+    """One plain-language problem per pydantic error, at the line of the field concerned.
+    ``titles`` maps a field to its choices and their titles (``theme`` → theme id → title), so
+    a value written as a title or misspelt gets a did-you-mean."""
     problems = []
     for item in error.errors():
         location = tuple(item["loc"])
@@ -41,12 +44,19 @@ def describe_errors(document: YamlDocument, error: ValidationError, model: type[
         elif kind == "extra_forbidden":
             known = _field_names(model, location[:-1])
             message = f"'{visible(location[-1])}' is not a known field{did_you_mean(str(location[-1]), known)}"
-            message += f"; known fields: {', '.join(known)}" if "did you mean" not in message else ""
+            if " " in str(location[-1]):  # text with a colon, on a line not indented under the field above
+                message += ("; if this line goes on with the text above (a summary's next paragraph, say), indent "
+                            "it by two spaces like the lines above it")
+            elif "did you mean" not in message:
+                message += f"; known fields: {', '.join(known)}"
         elif kind == "enum":
             expected = item.get("ctx", {}).get("expected", "")
             message = f"{field}: '{visible(item['input'])}' is not one of {expected}"
         elif kind == "string_pattern_mismatch" and item["ctx"]["pattern"] == ID_PATTERN:
-            message = f"{field}: '{visible(item['input'])}' must be lower-case letters, digits and hyphens"
+            choices = (titles or {}).get(field)
+            hint = did_you_mean(item["input"], choices, choices) if choices else ""
+            message = f"{field}: '{visible(item['input'])}' must be lower-case letters, digits and hyphens" + (
+                hint or f", e.g. '{slugify(item['input'])}'")
         elif kind == "string_pattern_mismatch":
             message = f"{field}: must be one line"
         elif kind == "too_short" and field.endswith("citations"):
@@ -60,11 +70,21 @@ def describe_errors(document: YamlDocument, error: ValidationError, model: type[
         elif kind in ("float_parsing", "finite_number"):
             message = f"{field}: '{visible(item['input'])}' is not a finite number; give the figure, e.g. 64"
         elif kind.startswith("date_"):
-            message = f"{field}: '{visible(item['input'])}' is not a date; write it as YYYY-MM-DD"
+            message = f"{field}: '{visible(item['input'])}' is not a date; write it year-month-day: " + (
+                _as_iso_date(str(item["input"])) or "YYYY-MM-DD, e.g. 2026-11-30")
         else:
             message = f"{field}: {item['msg'][0].lower()}{item['msg'][1:]}"
         problems.append(document.problem(location, message))
     return problems
+
+
+def _as_iso_date(value: str) -> str:
+    """'30/11/2026' or '30.11.2026' (day first, as written in the UK) as 2026-11-30, else ''."""
+    found = re.fullmatch(r"\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\s*", value)
+    if not found:
+        return ""
+    day, month, year = int(found[1]), int(found[2]), int(found[3])
+    return f"{year:04}-{month:02}-{day:02}" if 1 <= month <= 12 and 1 <= day <= 31 else ""
 
 
 def _field_names(model: type[BaseModel], location: tuple) -> list[str]:
@@ -152,8 +172,11 @@ def record_files(folder: Path, root: Path) -> tuple[list[Path], list[Problem]]:
     return sorted(files, key=str), problems
 
 
-def load_findings(files: list[Path], root: Path) -> tuple[list[FindingRecord], list[Problem]]:
-    """Read and validate every finding file; report repeated ids across folders."""
+def load_findings(files: list[Path], root: Path,
+                  themes: Iterable[Theme] = ()) -> tuple[list[FindingRecord], list[Problem]]:
+    """Read and validate every finding file; report repeated ids across folders. ``themes``
+    give a theme written by its title a did-you-mean."""
+    titles = {"theme": {theme.id: theme.title for theme in themes}}
     records: list[FindingRecord] = []
     problems: list[Problem] = []
     first_seen: dict[str, str] = {}
@@ -180,7 +203,7 @@ def load_findings(files: list[Path], root: Path) -> tuple[list[FindingRecord], l
         try:
             finding = Finding.model_validate(document.data)
         except ValidationError as error:
-            problems += describe_errors(document, error, Finding)
+            problems += describe_errors(document, error, Finding, titles)
             continue
         records.append(FindingRecord(finding_id, display, finding, document))
     return records, problems
@@ -205,11 +228,12 @@ def check_references(records: Iterable[FindingRecord], finding_ids: list[str] | 
     reported once rather than again by everything that links to it. ``finding_ids`` or ``keys``
     is None when the findings folder or the bibliography is missing (reported once, elsewhere)."""
     theme_ids = [t.id for t in themes]
+    theme_titles = {t.id: t.title for t in themes}
     existing = set(finding_ids or ())  # membership per related id without scanning every finding
     problems = []
 
     def unknown(doc: YamlDocument, location: tuple, what: str, value: str, known: list[str], hint: str) -> None:
-        suggestion = did_you_mean(value, known)
+        suggestion = did_you_mean(value, known, theme_titles if what == "theme" else None)
         problems.append(doc.problem(location, f"unknown {what} '{visible(value)}'" + (suggestion or f"; {hint}")))
 
     for record in records:
@@ -241,6 +265,7 @@ def check_references(records: Iterable[FindingRecord], finding_ids: list[str] | 
             if other not in existing:
                 unknown(doc, ("related", index), "related finding", other, finding_ids,
                         "give the id (file name without .yml) of an existing finding")
+    problems += _near_miss_tags(records)
     first_question: dict[str, int] = {}
     for index, question in enumerate(questions):
         assert questions_doc is not None
@@ -256,6 +281,40 @@ def check_references(records: Iterable[FindingRecord], finding_ids: list[str] | 
                 unknown(questions_doc, (index, "findings", position), "finding", other, finding_ids,
                         "give the id of an existing finding")
     return problems
+
+
+def _near_miss_tags(records: Iterable[FindingRecord]) -> list[Problem]:
+    """A warning for each tag that one finding alone uses and that is a near miss of a tag
+    others use: 'relationship' beside 'relationships' splits one list in two."""
+    users: dict[str, list[FindingRecord]] = {}
+    for record in records:
+        for tag in dict.fromkeys(record.finding.tags):
+            users.setdefault(tag, []).append(record)
+    problems = []
+    for tag, tagged in users.items():
+        if len(tagged) > 1:
+            continue
+        close = [other for other in users if other != tag and len(users[other]) > 1 and _one_letter_apart(tag, other)]
+        if close:
+            record = tagged[0]
+            index = record.finding.tags.index(tag)
+            problems.append(record.document.problem(("tags", index), (
+                f"tag '{tag}' is used by no other finding, but '{close[0]}' is used by {len(users[close[0]])}; "
+                f"if they mean the same, use '{close[0]}' so the findings are listed together"), "warning"))
+    return problems
+
+
+def _one_letter_apart(a: str, b: str) -> bool:
+    """A plural ('-s', '-es'), a hyphen, or in words of eight letters or more one letter added,
+    dropped or changed (short words differ by a letter on purpose: police, policy)."""
+    short, long = sorted((a, b), key=len)
+    if long in (short + "s", short + "es") or a.replace("-", "") == b.replace("-", ""):
+        return a != b
+    if abs(len(a) - len(b)) > 1 or a == b or len(short) < 8:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b)) == 1
+    return any(long[:i] + long[i + 1:] == short for i in range(len(long)))
 
 
 def _kind(value: Any) -> str:
