@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 
 import bibtexparser
 from bibtexparser.entrypoint import default_unparse_stack
@@ -76,11 +77,36 @@ def export_files(kb: KnowledgeBase, site: Site) -> dict[str, str]:
         "data/bibliography.ris": "\n".join(ris.values()),
         "data/bibliography.json": _json_array(list(csl.values())),
     }
+    files["data/datapackage.json"] = json.dumps(data_package(site, files), ensure_ascii=False, indent=2) + "\n"
     for key, reference in kb.references.items():
         files[f"sources/{reference.slug}.bib"] = bib[key]
         files[f"sources/{reference.slug}.ris"] = ris[key]
         files[f"sources/{reference.slug}.json"] = _json_array([csl[key]])
     return files
+
+
+DATA_FILES = {  # what each data file holds, for datapackage.json
+    "data/findings.json": ("findings", "Every published finding, one object each", "application/json"),
+    "data/findings.csv": ("findings-table", "The findings as a table, one row each", "text/csv"),
+    "data/bibliography.bib": ("bibliography-bibtex", "The sources the findings cite, in BibTeX", "application/x-bibtex"),
+    "data/bibliography.ris": ("bibliography-ris", "The same sources in RIS", "application/x-research-info-systems"),
+    "data/bibliography.json": ("bibliography-csl", "The same sources in CSL-JSON", "application/vnd.citationstyles.csl+json"),
+}
+
+
+def data_package(site: Site, files: dict[str, str]) -> dict:
+    """A Frictionless Data Package describing the data files and their licence, so the terms
+    travel with the data (a JSON array or a CSV file has nowhere of its own to say them)."""
+    licence, name, address = site.licence
+    package: dict = {"profile": "data-package", "name": re.sub(r"[^a-z0-9]+", "-", site.name.lower()).strip("-"),
+                     "title": site.name, "homepage": site.url or None,
+                     "licenses": [{"name": licence, "title": name, "path": address}] if licence else [],
+                     "contributors": [{"title": site.author, "role": "publisher"}] if site.author else [],
+                     "resources": []}
+    for path, (resource, title, media_type) in DATA_FILES.items():
+        package["resources"].append({"name": resource, "path": path.removeprefix("data/"), "title": title,
+                                     "mediatype": media_type, "bytes": len(files[path].encode("utf-8"))})
+    return {key: value for key, value in package.items() if value is not None}
 
 
 def _bibtex_name(person: Person) -> str:

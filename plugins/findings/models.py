@@ -13,7 +13,7 @@ from enum import Enum
 from typing import Annotated, Literal
 
 from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, FiniteFloat, StringConstraints, field_serializer,
-                      field_validator, model_validator)
+                      ValidationInfo, field_validator, model_validator)
 from pydantic_core import PydanticCustomError
 
 # Characters no text may hold: control characters (C0, DEL, C1; Markdown may hold tabs and
@@ -198,6 +198,18 @@ class Question(Record):
     findings: list[Id] = []
 
 
+# Licences a site may name by their SPDX id alone: the name and the address readers follow.
+LICENCES = {
+    "CC-BY-4.0": ("Creative Commons Attribution 4.0 International", "https://creativecommons.org/licenses/by/4.0/"),
+    "CC-BY-SA-4.0": ("Creative Commons Attribution-ShareAlike 4.0 International",
+                     "https://creativecommons.org/licenses/by-sa/4.0/"),
+    "CC0-1.0": ("Creative Commons Zero 1.0 Universal", "https://creativecommons.org/publicdomain/zero/1.0/"),
+    "OGL-UK-3.0": ("Open Government Licence v3.0",
+                   "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"),
+    "ODbL-1.0": ("Open Data Commons Open Database License 1.0", "https://opendatacommons.org/licenses/odbl/1-0/"),
+}
+
+
 class Settings(Record):
     """Where a project's records live (paths relative to the project root) and its themes."""
 
@@ -207,7 +219,27 @@ class Settings(Record):
     author: Setting = Field(default="", description="Who the findings are credited to in 'Cite this finding'.")
     references: Literal["cited", "all"] = Field(default="cited", description=(
         "Which bibliography entries the site lists: those something cites, or all of them."))
+    licence: Setting = Field(default="", description=(
+        "The licence of the published findings and data: an SPDX id such as CC-BY-4.0, or a name with licence_url."))
+    licence_url: Setting = Field(default="", validate_default=True, description="Where readers find the licence's terms.")
     themes: list[Theme] = Field(min_length=1)
+
+    @field_validator("licence_url")
+    @classmethod
+    def _licence_terms(cls, url: str, info: ValidationInfo) -> str:
+        licence = info.data.get("licence", "")
+        if licence and licence not in LICENCES and not url:
+            raise ValueError(f"licence '{licence}' is not one of {', '.join(LICENCES)}: give the address of its "
+                             "terms as licence_url, or use one of those ids")
+        if url and not re.match(r"https?://", url):
+            raise ValueError(f"'{url}' is not a web address; give the address of the licence's terms, https://…")
+        return url
+
+    @property
+    def licence_terms(self) -> tuple[str, str, str]:
+        """(id, name, address) of the content's licence; empty when none is stated."""
+        name, url = LICENCES.get(self.licence, (self.licence, ""))
+        return self.licence, name, self.licence_url or url
 
     @field_validator("themes")
     @classmethod

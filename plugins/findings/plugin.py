@@ -32,9 +32,11 @@ log = get_plugin_logger(__name__)
 REQUIRED_EXTENSIONS = ("attr_list", "md_in_html", "admonition")
 
 
-# The page `mkdocs serve` shows while the files have problems: a whole HTML document, escaped.
-ERROR_PAGE = Environment(loader=PackageLoader("findings", "templates"), autoescape=True,
-                         undefined=StrictUndefined).get_template("serve-error.html.j2")
+# HTML the plugin writes itself, escaped: the page `mkdocs serve` shows while the files have
+# problems, and the footer's licence line.
+_HTML = Environment(loader=PackageLoader("findings", "templates"), autoescape=True, undefined=StrictUndefined)
+ERROR_PAGE = _HTML.get_template("serve-error.html.j2")
+FOOTER = _HTML.get_template("footer.html.j2")
 
 
 class FindingsConfig(Config):
@@ -69,6 +71,8 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
         for extension in REQUIRED_EXTENSIONS:
             if extension not in config.markdown_extensions:
                 config.markdown_extensions.append(extension)
+        if not self.problems and self.settings.licence:  # the site's footer says under what terms it is published
+            config.copyright = FOOTER.render(copyright=config.copyright, licence=self.settings.licence_terms).strip()
         return config
 
     def on_pre_build(self, config):
@@ -105,7 +109,7 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
         has_tags = any(name.endswith("tags") for name in config.plugins) and files.get_file_from_path("tags.md")
         tags_page = "tags.md" if has_tags else ""
         self.site = Site(config.site_name, config.site_url or "", self.settings.author or config.site_name, tags_page,
-                         config.use_directory_urls)
+                         config.use_directory_urls, self.settings.licence_terms)
         generated = render_pages(self.kb, self.site) | export_files(self.kb, self.site)
         clashes = sorted(path for path in generated if files.get_file_from_path(path) is not None)
         if clashes:

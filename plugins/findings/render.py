@@ -17,7 +17,7 @@ from markupsafe import escape
 
 from .bibliography import Reference
 from .citations import Cite
-from .escaping import text
+from .escaping import text, url
 from .models import Citation, EvidenceKind, PublicBody
 from .pipeline import KnowledgeBase, cyclic_gc_paused
 from .validate import FindingRecord
@@ -32,6 +32,7 @@ class Site:
     author: str = ""
     tags_page: str = ""  # the hand-written tags index (Material's tags plugin), if the site has one
     directory_urls: bool = True  # pages at folder/page/ rather than folder/page.html, as in MkDocs
+    licence: tuple[str, str, str] = ("", "", "")  # the content's licence: id, name, address (Settings.licence_terms)
 
 
 def _environment() -> Environment:
@@ -40,6 +41,7 @@ def _environment() -> Environment:
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
                       auto_reload=False)
     env.filters["text"] = text
+    env.filters["url"] = url
     # Front-matter values: the theme prints them into <title> and <meta> unescaped.
     env.filters["yaml"] = lambda value: json.dumps(str(escape(value)), ensure_ascii=False)
     env.filters["number"] = lambda value: f"{int(value):,}" if float(value).is_integer() else f"{value:,}"
@@ -171,7 +173,7 @@ def pages_to_sanitize(kb: KnowledgeBase) -> set[str]:
 
 
 BLOCK = re.compile(r"^<!-- findings:(?P<name>[a-z-]+) -->[ \t]*$", re.M)
-BLOCKS = ("themes", "recent", "headlines")
+BLOCKS = ("themes", "recent", "headlines", "licence")
 
 
 def render_blocks(markdown: str, page: str, kb: KnowledgeBase, site: Site) -> str:
