@@ -6,10 +6,14 @@ It reads the findings plugin's settings from mkdocs.yml and runs the same checks
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import re
+import subprocess
 import sys
+import tarfile
+import tempfile
 from pathlib import Path
 
 import yaml
@@ -17,7 +21,8 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import ConfigurationError
 
 from .models import ID_LENGTH, ID_PATTERN, Settings, finding_json_schema, slugify
-from .pipeline import build_knowledge_base
+from .changes import Revision, changes_markdown, compare
+from .pipeline import KnowledgeBase, build_knowledge_base
 from .problems import FindingsError, Problem, check_settings, did_you_mean, shown_path
 from .bibliography import read_bibliography
 
@@ -78,19 +83,27 @@ def _annotation(problem: Problem) -> str:
     return f"::{ANNOTATION_LEVELS[problem.severity]} {where}::{_command_value(problem.message)}"
 
 
-def lint(args: argparse.Namespace) -> int:
-    try:
-        root, settings, docs = read_settings(args.config)
-    except FindingsError as error:  # mkdocs.yml itself: the records cannot be checked without it
-        return _report(error.problems)
+def knowledge_base(config: Path, every_entry: bool = False) -> tuple[Path, KnowledgeBase | None, list[Problem]]:
+    """The project root and its knowledge base, built as the site build does, or the problems
+    that stopped it. Raises FindingsError when mkdocs.yml itself cannot be read."""
+    root, settings, docs = read_settings(config)
     pages = {p.relative_to(docs).as_posix(): p.read_text(encoding="utf-8")
              for p in sorted(docs.rglob("*.md"))} if docs.is_dir() else {}
     try:
-        kb = build_knowledge_base(root, settings, pages, shown_path(docs, root), args.all_entries)
+        return root, build_knowledge_base(root, settings, pages, shown_path(docs, root), every_entry), []
+    except FindingsError as error:
+        return root, None, error.problems
+
+
+def lint(args: argparse.Namespace) -> int:
+    try:
+        root, kb, problems = knowledge_base(args.config, args.all_entries)
+    except FindingsError as error:  # mkdocs.yml itself: the records cannot be checked without it
+        return _report(error.problems)
+    findings = None
+    if kb is not None:
         problems, findings = kb.warnings, f"{len(kb.findings)} published findings" + (
             f", {kb.drafts} draft{'s' if kb.drafts != 1 else ''}" if kb.drafts else "")
-    except FindingsError as error:
-        problems, findings = error.problems, None
     if args.paths:
         wanted = {shown_path(Path(p), root) for p in args.paths}
         problems = [p for p in problems if p.path in wanted]
@@ -165,6 +178,49 @@ def _cited(sentence: str, keys: list[str]) -> str:
     return f"{body} {citation}{mark}"
 
 
+def changes(args: argparse.Namespace) -> int:
+    """Compare the knowledge base at two git revisions (the second, by default, the files as
+    they are now) and print the difference as Markdown."""
+    config = args.config.resolve()
+    top = Path(_git(config.parent, "rev-parse", "--show-toplevel").decode().strip())
+    inside = config.relative_to(top.resolve())
+    with tempfile.TemporaryDirectory() as folder:
+        before = _revision(args.base, top, inside, Path(folder) / "before")
+        after = _revision(args.revision, top, inside, Path(folder) / "after") if args.revision else (
+            _built("the files as they are now", config))
+        print(changes_markdown(compare(before, after)), end="")
+    return 0
+
+
+def _git(where: Path, *command: str) -> bytes:
+    try:
+        result = subprocess.run(["git", "-C", str(where), *command], capture_output=True, check=False)
+    except FileNotFoundError:
+        raise UsageError("git is not installed; findings changes compares git revisions") from None
+    if result.returncode:
+        message = result.stderr.decode(errors="replace").strip().splitlines()
+        raise UsageError(f"git {command[0]}: {message[0] if message else 'failed'}")
+    return result.stdout
+
+
+def _revision(name: str, top: Path, config: Path, folder: Path) -> Revision:
+    """The knowledge base as it was at the git revision ``name``, read from a copy of it."""
+    archive = _git(top, "archive", "--format=tar", name)
+    folder.mkdir(parents=True)
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(folder, **({"filter": "data"} if hasattr(tarfile, "data_filter") else {}))
+    return _built(name, folder / config)
+
+
+def _built(name: str, config: Path) -> Revision:
+    try:
+        _, kb, problems = knowledge_base(config)
+    except (FindingsError, UsageError) as error:  # no mkdocs.yml, or one that cannot be read, there
+        problems = error.problems if isinstance(error, FindingsError) else [Problem(config.name, 0, 0, str(error))]
+        kb = None
+    return Revision(name, kb, [p for p in problems if p.severity == "error"])
+
+
 def _ask(prompt: str) -> str:
     return input(f"{prompt}: ").strip()
 
@@ -209,6 +265,14 @@ def parser() -> argparse.ArgumentParser:
                             help="published (the default) puts the finding on the site; a draft is checked "
                                  "but not shown")
     new_parser.set_defaults(run=new)
+    changes_parser = commands.add_parser(
+        "changes", help="summarise what a change does to the findings and sources", description=(
+            "Build the knowledge base at two git revisions and print, as Markdown, the findings added, changed and "
+            "removed, the sources added and removed, and any new warnings (the pull-request comment)."))
+    changes_parser.add_argument("base", help="the revision to compare with, e.g. origin/main")
+    changes_parser.add_argument("revision", nargs="?",
+                                help="the revision to describe (default: the files as they are now)")
+    changes_parser.set_defaults(run=changes)
     schema_parser = commands.add_parser("schema", help=f"write {SCHEMA_PATH} for editors")
     schema_parser.add_argument("--check", action="store_true", help="fail if the committed schema is stale")
     schema_parser.set_defaults(run=schema)

@@ -69,6 +69,11 @@ def lead_paragraph(markdown: str) -> str:
 _ENV = _environment()
 
 
+def template(name: str):
+    """One of the package's Markdown templates, with the filters pages use (``text`` escapes)."""
+    return _ENV.get_template(name)
+
+
 def theme_path(theme_id: str) -> str:
     return f"themes/{theme_id}.md"
 
