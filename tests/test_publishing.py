@@ -4,7 +4,6 @@ pull-request and deploy workflows run the checks."""
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -28,12 +27,8 @@ citations: [kaye2020]
 """
 
 
-def test_raw_html_in_records_is_sanitised_on_built_pages(tmp_path):
-    project = tmp_path / "project"
-    for name in ("docs", "findings", "schema", "overrides"):
-        shutil.copytree(ROOT / name, project / name)
-    for name in ("mkdocs.yml", "bibliography.bib", "questions.yml", "CONTRIBUTING.md"):
-        shutil.copy(ROOT / name, project / name)
+def test_raw_html_in_records_is_sanitised_on_built_pages(copy_sample, tmp_path):
+    project = copy_sample
     (project / "findings" / "covid-19" / "unsafe-html.yml").write_text(EVIL, encoding="utf-8")
     site = tmp_path / "site"
     result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(site)],
@@ -61,25 +56,34 @@ def _workflow(name: str) -> dict:
     return yaml.safe_load((ROOT / ".github" / "workflows" / name).read_text(encoding="utf-8"))
 
 
-def test_pull_request_workflow_lints_tests_builds_and_uploads_a_preview():
+def _steps(workflow: dict, job: str) -> list[str]:
+    return [step.get("run", step.get("uses", "")) for step in workflow["jobs"][job]["steps"]]
+
+
+def test_pull_request_checks_content_first_then_tests_comments_the_changes_and_publishes_a_preview():
     workflow = _workflow("pull-request.yml")
     # PyYAML reads the bare key `on` as True.
-    assert set(workflow[True]) == {"pull_request"}
-    steps = [step.get("run", step.get("uses", "")) for job in workflow["jobs"].values() for step in job["steps"]]
-    # The pull request runs the same script as CI; that script holds every check.
-    assert "bash .ci/run" in steps
+    assert set(workflow[True]["pull_request"]["types"]) == {"opened", "reopened", "synchronize", "closed"}
+    assert "bash .ci/run" in _steps(workflow, "check")
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
-    for expected in ("findings lint", "findings schema --check", "python3 -m pytest", "mkdocs build --strict"):
-        assert expected in ci, expected
-    assert any(step.startswith("actions/upload-artifact") for step in steps)
+    content = (ROOT / ".ci" / "check-content").read_text(encoding="utf-8")
+    assert ci.index("bash .ci/check-content") < ci.index("python -m pytest")
+    assert content.index("findings lint") < content.index("findings schema --check") < content.index(
+        "mkdocs build --strict")
+    assert any(step.startswith("findings changes \"origin/") for step in _steps(workflow, "changes"))
+    preview = workflow["jobs"]["preview"]
+    [action] = [step for step in preview["steps"] if step.get("uses", "").startswith("rossjrw/pr-preview-action")]
+    assert action["with"]["umbrella-dir"] == "pr-preview" and action["with"]["action"] == "auto"
+    assert "head.repo.full_name == github.repository" in preview["if"]
 
 
-def test_deploy_workflow_publishes_main_to_pages():
+def test_deploy_workflow_checks_the_content_and_publishes_main_keeping_the_previews():
     workflow = _workflow("deploy.yml")
     assert workflow[True] == {"push": {"branches": ["main"]}}
-    steps = [step.get("run", step.get("uses", "")) for job in workflow["jobs"].values() for step in job["steps"]]
-    assert any("mkdocs build --strict" in step for step in steps)
-    assert any(step.startswith("actions/deploy-pages") for step in steps)
+    steps = _steps(workflow, "deploy")
+    assert "bash .ci/check-content" in steps and "mkdocs build --strict" in steps
+    [publish] = [step for step in workflow["jobs"]["deploy"]["steps"] if "github-pages-deploy-action" in step.get("uses", "")]
+    assert publish["with"]["branch"] == "gh-pages" and publish["with"]["clean-exclude"] == "pr-preview/"
 
 
 def test_pre_commit_hook_runs_findings_lint():
