@@ -257,7 +257,7 @@ def test_a_summary_citing_a_key_not_in_citations_is_an_error_at_the_citation(pro
     ("title:\n  - One claim.\n  - Another.\n" + GOOD, "1:1: title: must be text, not a list"),
     ("title: A claim.\n" + GOOD + "statistics: [64]\n", "5:14: statistics: must be a mapping of fields (name: value), "
                                                          "not a number"),
-    ("title: A claim.\n" + GOOD + "added: soon\n", "5:1: added: 'soon' is not a date; write it as YYYY-MM-DD"),
+    ("title: A claim.\n" + GOOD + "added: soon\n", "5:1: added: 'soon' is not a date; write it year-month-day: YYYY-MM-DD, e.g. 2026-11-30"),
     ('title: ""\n' + GOOD, "1:1: title: is empty; write it out"),
     ("title: A claim.\n" + GOOD + '"\\e[2K\\rfindings/x.yml:1: all good": 1\n',
      "5:1: 'U+001B[2KU+000Dfindings/x.yml:1: all good' is not a known field; known fields: title, theme, summary, "

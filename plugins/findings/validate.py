@@ -44,7 +44,7 @@ def describe_errors(document: YamlDocument, error: ValidationError, model: type[
         elif kind == "extra_forbidden":
             known = _field_names(model, location[:-1])
             message = f"'{visible(location[-1])}' is not a known field{did_you_mean(str(location[-1]), known)}"
-            if " " in str(location[-1]):  # text with a colon, on a line not indented under the field above
+            if re.fullmatch(r"\w[\w' -]* [\w' -]*", str(location[-1])):  # words and a colon, not indented
                 message += ("; if this line goes on with the text above (a summary's next paragraph, say), indent "
                             "it by two spaces like the lines above it")
             elif "did you mean" not in message:
