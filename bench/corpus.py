@@ -56,8 +56,8 @@ markdown_extensions:
 not_in_nav: |
   /findings/
   /sources/
-  /public-bodies/
-  /evidence/
+  /method/
+  /groups/
   /themes/index.md
   /browse.md
   /evidence-map.md
@@ -84,8 +84,14 @@ TAGS = ["councils", "police", "schools", "health", "housing", "assets", "funding
         "relationships", "power", "volunteers", "youth", "evaluation", "survey", "strategy",
         "local-plans", "trust", "capacity", "commissioning", "devolution", "engagement", "leadership",
         "networks", "skills", "parks", "libraries", "budget-cuts", "contracts", "accountability", "voice"]
-EVIDENCE = ["survey", "qualitative", "evaluation", "internal-data", "literature"]
-BODIES = ["local-authorities", "housing-associations", "education", "health", "police"]
+METHODS = [f"method-{n}" for n in range(1, 6)]
+GROUPS = [f"group-{n}" for n in range(1, 6)]
+# The two facets the findings use (one value, several values), declared as the plugin's settings.
+FACETS_YML = "      facets:\n" + "".join(
+    f"        - id: {facet}\n          title: {title}\n          noun: kind of {title.lower()}\n"
+    f"          intro: \"Findings on {{value}}, by theme.\"\n          multiple: {str(multiple).lower()}\n          values:\n"
+    + "".join(f"            - {{id: {value}, label: {value.replace('-', ' ').capitalize()}}}\n" for value in values)
+    for facet, title, multiple, values in (("method", "Method", False, METHODS), ("groups", "Group", True, GROUPS)))
 
 # Surnames and given names with LaTeX accents, as bibliographies hold them.
 SURNAMES = [r"McCabe", r"Wilson", r"Macmillan", r"Baker", r"Garforth", r"Taylor", r"Turner", r"Batty",
@@ -242,7 +248,8 @@ def generate_project(folder: Path, findings: int, references: int, seed: int = 1
     (folder / "mkdocs.yml").write_text(
         f"site_name: Findings benchmark ({findings} findings)\n" + COMMON_YML +
         "\nplugins:\n  - search\n  - findings:\n      findings: findings\n      bibliography: bibliography.bib\n"
-        f"      questions: questions.yml\n      themes:\n{themes_yml}\nnav:\n" + "\n".join(NAV) + "\n", encoding="utf-8")
+        f"      questions: questions.yml\n      themes:\n{themes_yml}{FACETS_YML}\nnav:\n" + "\n".join(NAV) + "\n",
+        encoding="utf-8")
 
     # Every source is cited at least once (an uncited entry is a lint warning): the first
     # citation of finding i walks a shuffled key list; leftovers are cited on the home page.
@@ -262,9 +269,9 @@ def generate_project(folder: Path, findings: int, references: int, seed: int = 1
         for key in cited:
             lines.append(f"  - {{key: {key}, locator: \"p. {rng.randint(1, 90)}\"}}" if rng.random() < 0.2 else f"  - {key}")
         if rng.random() < 0.8:
-            lines.append(f"evidence: {rng.choice(EVIDENCE)}")
+            lines.append(f"method: {rng.choice(METHODS)}")
         if rng.random() < 0.7:
-            lines.append(f"public_bodies: [{', '.join(rng.sample(BODIES, rng.randint(1, 2)))}]")
+            lines.append(f"groups: [{', '.join(rng.sample(GROUPS, rng.randint(1, 2)))}]")
         if rng.random() < 0.2:
             lines += ["statistics:", f"  - value: {rng.randint(5, 150)}", "    unit: partnerships",
                       f"    measure: {json.dumps(text.sentence(6, 10))}", f"    source: {cited[0]}",

@@ -50,6 +50,30 @@ plugins:
         - id: relationship-quality
           title: Quality of relationships
           description: How partnership members rate their relationships with public bodies.
+      facets:
+        - id: evidence
+          title: Kind of evidence
+          short_title: Evidence
+          noun: kind of evidence
+          intro: "Findings resting on {value}, by theme."
+          values:
+            - {id: survey, label: Survey}
+            - {id: qualitative, label: Qualitative research}
+            - {id: evaluation, label: Programme evaluation}
+            - {id: internal-data, label: Internal data}
+            - {id: literature, label: Literature}
+        - id: public-bodies
+          title: Public bodies
+          noun: kind of public body
+          intro: "Findings that concern {value}, by theme."
+          multiple: true
+          values:
+            - {id: local-authorities, label: Local authorities and councils}
+            - {id: housing-associations, label: Housing associations}
+            - {id: education, label: "Schools, colleges and universities"}
+            - {id: health, label: Health agencies}
+            - {id: police, label: Police}
+      evidence_map: public-bodies
 nav:
   - Home: index.md
 """

@@ -31,3 +31,88 @@ def test_the_sample_site_reads_as_before(built_site):
     expected = json.loads(EXPECTED.read_text(encoding="utf-8"))
     assert sorted(digests) == sorted(expected)
     assert [page for page in expected if digests[page] != expected[page]] == []
+
+
+OTHER_FACETS = """\
+      facets:
+        - id: places
+          title: Places
+          noun: kind of place
+          intro: "Findings about {value}, by theme."
+          multiple: true
+          values:
+            - {id: coastal-towns, label: Coastal towns}
+            - {id: estates, label: Housing estates}
+        - id: funder
+          title: Funder
+          noun: funder
+          intro: "Findings funded by {value}, by theme."
+          values:
+            - {id: lottery, label: The Lottery}
+"""
+
+
+def other_project(project):
+    """The minimal project with facets of its own instead of this site's."""
+    config = project.config.read_text(encoding="utf-8")
+    start, end = config.index("      facets:\n"), config.index("      evidence_map:")
+    project.write("mkdocs.yml", config[:start] + OTHER_FACETS + config[end:].replace(
+        "evidence_map: public-bodies", "evidence_map: places"))
+    for path in (project.root / "findings").rglob("*.yml"):
+        text = path.read_text(encoding="utf-8").replace("evidence: survey\n", "places: [coastal-towns]\n")
+        path.write_text(text.replace("evidence: literature\n", "places: [estates, coastal-towns]\nfunder: lottery\n"),
+                        encoding="utf-8")
+    return project
+
+
+def test_a_knowledge_base_with_facets_of_its_own_builds_its_pages_map_and_data(project, build_site, tmp_path):
+    other_project(project)
+    code, output, site = build_site(project.config, tmp_path / "site")
+    assert code == 0, output
+    coastal = (site / "places" / "coastal-towns" / "index.html").read_text(encoding="utf-8")
+    assert "Findings about coastal towns, by theme. 2 findings." in coastal
+    assert "Findings funded by the lottery, by theme. 1 finding." in (site / "funder" / "lottery" / "index.html").read_text()
+    evidence_map = (site / "evidence-map" / "index.html").read_text(encoding="utf-8")
+    assert evidence_map.index('<th scope="col">Coastal towns</th>') < evidence_map.index('<th scope="col">Housing estates</th>')
+    assert 'aria-label="Findings by theme and kind of place"' in evidence_map
+    finding = (site / "findings" / "devolving-power-enables-local-solutions" / "index.html").read_text(encoding="utf-8")
+    assert "<strong>Places:</strong>" in finding and "<strong>Funder:</strong>" in finding
+    browse = (site / "browse" / "index.html").read_text(encoding="utf-8")
+    assert "By kind of place" in browse and "By funder" in browse and "public bod" not in browse.lower()
+    rows = (site / "data" / "findings.csv").read_text(encoding="utf-8").splitlines()
+    assert rows[0] == "id,title,theme,places,funder,tags,citations,statistics,url"
+    assert not (site / "public-bodies").exists()
+
+
+def test_facet_values_are_checked_with_did_you_mean_and_the_schema_lists_them(project, run_cli):
+    other_project(project)
+    project.write("findings/power-dynamics/bad.yml", "title: A claim.\ntheme: power-dynamics\nsummary: Text.\n"
+                  "citations: [kaye2020]\nplaces: [Coastal towns]\nfunder: [lottery]\n")
+    code, out, _ = run_cli("lint", cwd=project.root)
+    assert code == 1
+    assert ("findings/power-dynamics/bad.yml:5:10: places: 'Coastal towns' is not one of coastal-towns, estates "
+            "(did you mean 'coastal-towns'?)") in out
+    assert "findings/power-dynamics/bad.yml:6:1: funder:" in out
+    assert run_cli("schema", cwd=project.root)[0] == 0
+    schema = json.loads((project.root / "schema" / "finding.schema.json").read_text(encoding="utf-8"))
+    assert schema["properties"]["places"]["items"]["enum"] == ["coastal-towns", "estates"]
+
+
+def test_new_takes_facet_values(project, run_cli):
+    code, out, err = run_cli("new", "--title", "Councils listen.", "--theme", "power-dynamics", "--cite", "kaye2020",
+                             "--facet", "evidence=survey", "--facet", "public-bodies=police", cwd=project.root)
+    assert code == 0, err
+    text = (project.root / out.strip()).read_text(encoding="utf-8")
+    assert "evidence: survey\npublic_bodies: [police]\n" in text
+    assert run_cli("lint", cwd=project.root)[0] == 0
+    code, _, err = run_cli("new", "--title", "Other.", "--theme", "power-dynamics", "--cite", "kaye2020",
+                           "--facet", "evidence=surveys", cwd=project.root)
+    assert code == 1 and "'surveys' is not one of survey" in err and "(did you mean 'survey'?)" in err
+
+
+def test_a_facet_with_a_findings_own_field_name_is_a_settings_error(project, run_cli):
+    config = project.config.read_text(encoding="utf-8")
+    project.write("mkdocs.yml", config.replace("        - id: evidence\n", "        - id: tags\n", 1).replace(
+        "evidence_map: public-bodies", "evidence_map: tags"))
+    code, out, _ = run_cli("lint", cwd=project.root)
+    assert code == 1 and "facet id tags is the name of a finding's own field; choose another" in out

@@ -36,7 +36,8 @@ def test_the_minimal_project_is_valid(project):
 
 def test_load_findings_returns_records_with_ids_from_file_names(project):
     files, problems = record_files(project.root / "findings", project.root)
-    records, problems = load_findings(files, project.root)
+    settings = project.settings()
+    records, problems = load_findings(files, project.root, settings.themes, settings.facets)
     assert problems == []
     by_id = {r.id: r for r in records}
     assert by_id["influence-local-decision-making"].path == GOOD
@@ -159,8 +160,19 @@ def test_enum_value_lists_the_choices(project):
         """)
     problems = problems_in(project.problems(), BAD)
     messages = {p.line: p.message for p in problems}
-    assert "'surveys' is not one of" in messages[5] and "'survey'" in messages[5]
-    assert "'councils' is not one of" in messages[6] and "'local-authorities'" in messages[6]
+    assert messages[5] == ("evidence: 'surveys' is not one of survey, qualitative, evaluation, internal-data, "
+                           "literature (did you mean 'survey'?)")
+    assert messages[6].startswith("public_bodies: 'councils' is not one of local-authorities, housing-associations")
+
+
+def test_a_facet_value_given_by_its_label_gets_the_id(project):
+    project.write(BAD, "title: A claim.\ntheme: power-dynamics\nsummary: Text.\ncitations: [kaye2020]\n"
+                       "public_bodies: [Police, Health agencies]\n")
+    messages = [p.message for p in problems_in(project.problems(), BAD)]
+    assert messages == ["public_bodies: 'Police' is not one of local-authorities, housing-associations, education, "
+                        "health, police (did you mean 'police'?)",
+                        "public_bodies: 'Health agencies' is not one of local-authorities, housing-associations, "
+                        "education, health, police (did you mean 'health'?)"]
 
 
 def test_statistic_value_not_a_number_is_one_problem_naming_the_field(project):
@@ -354,7 +366,8 @@ def test_repeated_question_id(project):
 
 def test_check_references_directly(project):
     files, problems = record_files(project.root / "findings", project.root)
-    records, problems = load_findings(files, project.root)
+    settings = project.settings()
+    records, problems = load_findings(files, project.root, settings.themes, settings.facets)
     assert problems == []
     themes = [Theme(id="power-dynamics", title="Power dynamics", description="Power.")]
     ids = [record.id for record in records]

@@ -141,6 +141,7 @@ def new(args: argparse.Namespace) -> int:
     if missing:
         raise UsageError(f"give {', '.join(missing)} (or run in a terminal to be asked)")
     errors = []
+    given = _facet_values(args.facet or [], settings, interactive, errors)
     if theme not in theme_ids:
         errors.append(f"unknown theme '{theme}'{did_you_mean(theme, theme_ids)}; themes: {', '.join(theme_ids)}")
     errors += [f"unknown citation key '{key}'{did_you_mean(key, keys)}; add it to {settings.bibliography} first"
@@ -164,11 +165,38 @@ def new(args: argparse.Namespace) -> int:
     summary_block = "".join(f"\n  {line}" if line.strip() else "\n" for line in summary.strip().splitlines())
     record = (f"# yaml-language-server: $schema={Path(schema).as_posix()}\n"
               f"title: {json.dumps(title, ensure_ascii=False)}\ntheme: {theme}\n"
-              f"summary: |{summary_block}\ncitations:{citations}\nstatus: {args.status}\n")
+              f"summary: |{summary_block}\ncitations:{citations}\n"
+              + "".join(f"{facet.field}: " + (f"[{', '.join(values)}]" if facet.multiple else values[0]) + "\n"
+                        for facet in settings.facets if (values := given.get(facet.id)))
+              + f"status: {args.status}\n")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(record, encoding="utf-8")
     print(path.relative_to(root).as_posix())
     return 0
+
+
+def _facet_values(pairs: list[str], settings: Settings, interactive: bool, errors: list[str]) -> dict[str, list[str]]:
+    """The facet values given as ``--facet ID=VALUE`` (or asked for in a terminal), each
+    checked against the declared facets; problems are added to ``errors``."""
+    facets = {facet.id: facet for facet in settings.facets}
+    if not pairs and interactive:
+        pairs = [f"{facet.id}={value}" for facet in settings.facets for value in _ask(
+            f"{facet.title} ({', '.join(facet.labels)}; Enter to skip)").replace(",", " ").split()]
+    given: dict[str, list[str]] = {}
+    for pair in pairs:
+        facet_id, _, value = pair.partition("=")
+        facet = facets.get(facet_id.strip())
+        if facet is None:
+            errors.append(f"--facet {pair}: no facet '{facet_id}'{did_you_mean(facet_id, facets)}; "
+                          f"facets: {', '.join(facets) or 'none are declared'}")
+        elif value.strip() not in facet.labels:
+            errors.append(f"--facet {pair}: '{value}' is not one of {', '.join(facet.labels)}"
+                          f"{did_you_mean(value.strip(), facet.labels, facet.labels)}")
+        elif len(given.setdefault(facet.id, [])) and not facet.multiple:
+            errors.append(f"--facet {pair}: {facet.id} takes one value")
+        else:
+            given[facet.id].append(value.strip())
+    return given
 
 
 def _cited(sentence: str, keys: list[str]) -> str:
@@ -227,7 +255,7 @@ def _ask(prompt: str) -> str:
 
 def schema(args: argparse.Namespace) -> int:
     root, settings, _ = read_settings(args.config)
-    text = json.dumps(finding_json_schema([t.id for t in settings.themes]), indent=2) + "\n"
+    text = json.dumps(finding_json_schema([t.id for t in settings.themes], tuple(settings.facets)), indent=2) + "\n"
     target = root / SCHEMA_PATH
     if args.check:
         if not target.is_file() or target.read_text(encoding="utf-8") != text:
@@ -261,6 +289,8 @@ def parser() -> argparse.ArgumentParser:
                                           f"cut after a whole word at {ID_LENGTH} characters)")
     new_parser.add_argument("--summary", help="the Markdown summary (default: the title, its sources cited "
                                               "before the full stop)")
+    new_parser.add_argument("--facet", action="append", metavar="FACET=VALUE",
+                            help="a value of one of the facets in mkdocs.yml, e.g. evidence=survey (repeat for more)")
     new_parser.add_argument("--status", choices=("draft", "published"), default="published",
                             help="published (the default) puts the finding on the site; a draft is checked "
                                  "but not shown")

@@ -17,7 +17,8 @@ from .names import Person
 from .pipeline import KnowledgeBase
 from .render import Site, finding_path, page_url
 
-CSV_COLUMNS = ("id", "title", "theme", "evidence", "public_bodies", "tags", "citations", "statistics", "url")
+# The table's columns: a finding's id, title and theme, one column per facet, then these.
+CSV_COLUMNS_AFTER_FACETS = ("tags", "citations", "statistics", "url")
 # A cell starting with one of these is read by a spreadsheet as a formula (OWASP: CSV injection).
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -39,8 +40,8 @@ def findings_data(kb: KnowledgeBase, site: Site) -> list[dict]:
             "theme": finding.theme,
             "theme_title": kb.theme_by_id[finding.theme].title,
             "summary": finding.summary,
-            "evidence": finding.evidence.value if finding.evidence else None,
-            "public_bodies": [body.value for body in finding.public_bodies],
+            **{facet.field: facet.values_of(finding) if facet.multiple else getattr(finding, facet.field)
+               for facet in kb.facets},
             "tags": list(finding.tags),
             "citations": [{"key": c.key, "locator": c.locator, "label": kb.labels[c.key].parenthetical,
                            "reference": kb.reference_text[c.key]} for c in finding.citations],
@@ -57,11 +58,11 @@ def export_files(kb: KnowledgeBase, site: Site) -> dict[str, str]:
     rows = findings_data(kb, site)
     table = io.StringIO()
     writer = csv.writer(table, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow(["id", "title", "theme", *(facet.field for facet in kb.facets), *CSV_COLUMNS_AFTER_FACETS])
     for row in rows:
+        facets = ["; ".join(row[f.field]) if f.multiple else row[f.field] or "" for f in kb.facets]
         writer.writerow(map(_csv_cell, [
-            row["id"], row["title"], row["theme"], row["evidence"] or "",
-            "; ".join(row["public_bodies"]), "; ".join(row["tags"]),
+            row["id"], row["title"], row["theme"], *facets, "; ".join(row["tags"]),
             "; ".join(c["key"] + (f" ({c['locator']})" if c["locator"] else "") for c in row["citations"]),
             "; ".join(f"{s['value']} {s['unit']}: {s['measure']} ({s['source']})" for s in row["statistics"]),
             row["url"],

@@ -9,11 +9,12 @@ from __future__ import annotations
 import datetime
 import re
 import unicodedata
-from enum import Enum
-from typing import Annotated, Literal
+from functools import lru_cache
+from typing import Annotated, Any, Literal
 
 from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, FiniteFloat, StringConstraints, field_serializer,
-                      ValidationInfo, field_validator, model_validator)
+                      ValidationInfo, create_model, field_validator,
+                      model_validator)
 from pydantic_core import PydanticCustomError
 
 # Characters no text may hold: control characters (C0, DEL, C1; Markdown may hold tabs and
@@ -75,52 +76,6 @@ def slugify(text: str) -> str:
     return slug or "finding"
 
 
-class PublicBody(str, Enum):
-    """Kinds of public body a finding can concern."""
-
-    local_authorities = "local-authorities"
-    housing_associations = "housing-associations"
-    education = "education"
-    health = "health"
-    police = "police"
-
-    @property
-    def label(self) -> str:
-        return PUBLIC_BODY_LABELS[self]
-
-
-PUBLIC_BODY_LABELS = {
-    PublicBody.local_authorities: "Local authorities and councils",
-    PublicBody.housing_associations: "Housing associations",
-    PublicBody.education: "Schools, colleges and universities",
-    PublicBody.health: "Health agencies",
-    PublicBody.police: "Police",
-}
-
-
-class EvidenceKind(str, Enum):
-    """The kind of evidence a finding rests on."""
-
-    survey = "survey"
-    qualitative = "qualitative"
-    evaluation = "evaluation"
-    internal_data = "internal-data"
-    literature = "literature"
-
-    @property
-    def label(self) -> str:
-        return EVIDENCE_LABELS[self]
-
-
-EVIDENCE_LABELS = {
-    EvidenceKind.survey: "Survey",
-    EvidenceKind.qualitative: "Qualitative research",
-    EvidenceKind.evaluation: "Programme evaluation",
-    EvidenceKind.internal_data: "Internal data",
-    EvidenceKind.literature: "Literature",
-}
-
-
 class Record(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -157,7 +112,8 @@ class Statistic(Record):
 
 
 class Finding(Record):
-    """One claim with the evidence behind it; the file name (without .yml) is its id."""
+    """One claim with the evidence behind it; the file name (without .yml) is its id. A site's
+    facets add a field each (``finding_model``)."""
 
     title: OneLine = Field(description="The claim, in one sentence.")
     theme: Id = Field(description="The id of the theme the finding belongs to.")
@@ -165,8 +121,6 @@ class Finding(Record):
     citations: list[Citation] = Field(
         min_length=1, description="BibTeX keys, or mappings {key, locator}, backing the claim."
     )
-    evidence: EvidenceKind | None = None
-    public_bodies: list[PublicBody] = []
     statistics: list[Statistic] = []
     tags: list[Id] = []
     related: list[Id] = Field(default=[], description="Ids of related findings.")
@@ -174,18 +128,72 @@ class Finding(Record):
     added: datetime.date | None = Field(default=None, description="When the finding was added.")
 
 
-def finding_json_schema(theme_ids: list[str]) -> dict:
-    """The JSON Schema editors use for finding files, with the project's theme ids to pick from."""
-    schema = Finding.model_json_schema()
-    schema["title"] = "Finding"
-    schema["properties"]["theme"]["enum"] = list(theme_ids)
-    return schema
-
-
 class Theme(Record):
     id: Id
     title: OneLine
     description: OneLine
+
+
+class FacetValue(Record):
+    id: Id
+    label: OneLine
+
+
+class Facet(Record):
+    """A way of sorting findings besides their theme (kinds of public body, kinds of evidence,
+    places, funders …), declared in mkdocs.yml. A finding gives its value(s) in the field named
+    after the facet's id, hyphens as underscores (``public-bodies`` → ``public_bodies``)."""
+
+    id: Id = Field(description="Names the facet's pages (/<id>/<value>/) and, with _ for -, the finding's field.")
+    title: OneLine = Field(description="As finding pages label the values: 'Public bodies'.")
+    short_title: OneLine = Field(default="", description="As theme pages label them (default: the title).")
+    noun: OneLine = Field(description="What one value is, for headings: 'kind of public body'.")
+    intro: OneLine = Field(description="The introduction of a value's page, {value} standing for the value's label.")
+    multiple: bool = Field(default=False, description="Whether a finding may give more than one value.")
+    values: list[FacetValue] = Field(min_length=1)
+
+    @property
+    def field(self) -> str:
+        return self.id.replace("-", "_")
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return {value.id: value.label for value in self.values}
+
+    def labels_of(self, finding: BaseModel) -> list[str]:
+        return [self.labels[value] for value in self.values_of(finding)]
+
+    def values_of(self, finding: BaseModel) -> list[str]:
+        """The value ids a finding gives for this facet, as it lists them."""
+        given = getattr(finding, self.field, None)
+        return list(given) if isinstance(given, list) else [given] if given else []
+
+
+def finding_model(facets: tuple[Facet, ...]) -> type[Finding]:
+    """The record model of a site's findings: Finding with a field per facet, which takes one
+    of the facet's value ids (or a list of them when ``multiple``). Made once per set of facets."""
+    return _finding_model(tuple(facet.model_dump_json(exclude_defaults=True) for facet in facets))
+
+
+@lru_cache(maxsize=16)
+def _finding_model(declared: tuple[str, ...]) -> type[Finding]:
+    facets = [Facet.model_validate_json(text) for text in declared]
+    fields: dict[str, Any] = {}
+    for facet in facets:
+        choice = Literal[tuple(facet.labels)]  # type: ignore[valid-type]
+        description = f"{facet.title}: " + ", ".join(f"{v.id} ({v.label})" for v in facet.values)
+        fields[facet.field] = (list[choice], Field(default=[], description=description)) if facet.multiple else (
+            choice | None, Field(default=None, description=description))
+    return create_model("Finding", __base__=Finding, __doc__=Finding.__doc__, **fields)
+
+
+def finding_json_schema(theme_ids: list[str], facets: tuple[Facet, ...] = ()) -> dict:
+    """The JSON Schema editors use for finding files, with the project's theme ids and facet
+    values to pick from."""
+    schema = finding_model(facets).model_json_schema()
+    schema["title"] = "Finding"
+    schema["properties"]["theme"]["enum"] = list(theme_ids)
+    return schema
 
 
 class Question(Record):
@@ -223,6 +231,9 @@ class Settings(Record):
         "The licence of the published findings and data: an SPDX id such as CC-BY-4.0, or a name with licence_url."))
     licence_url: Setting = Field(default="", validate_default=True, description="Where readers find the licence's terms.")
     themes: list[Theme] = Field(min_length=1)
+    facets: list[Facet] = Field(default=[], description="Ways of sorting findings besides their theme.")
+    evidence_map: Setting = Field(default="", description=(
+        "The facet whose values are the evidence map's columns (default: the first facet allowing several values)."))
 
     @field_validator("licence_url")
     @classmethod
@@ -240,6 +251,41 @@ class Settings(Record):
         """(id, name, address) of the content's licence; empty when none is stated."""
         name, url = LICENCES.get(self.licence, (self.licence, ""))
         return self.licence, name, self.licence_url or url
+
+    @field_validator("facets")
+    @classmethod
+    def _distinct_facets(cls, facets: list[Facet]) -> list[Facet]:
+        ids = [facet.id for facet in facets]
+        repeated = sorted({i for i in ids if ids.count(i) > 1})
+        if repeated:
+            raise ValueError(f"facet id given more than once: {', '.join(repeated)}; give each facet its own id")
+        taken = [facet.id for facet in facets if facet.field in Finding.model_fields]
+        if taken:
+            raise ValueError(f"facet id {', '.join(taken)} is the name of a finding's own field; choose another")
+        for facet in facets:
+            values = [value.id for value in facet.values]
+            twice = sorted({v for v in values if values.count(v) > 1})
+            if twice:
+                raise ValueError(f"facet '{facet.id}' gives the value {', '.join(twice)} more than once")
+        return facets
+
+    @field_validator("evidence_map")
+    @classmethod
+    def _map_facet(cls, facet_id: str, info: ValidationInfo) -> str:
+        facets = [facet.id for facet in info.data.get("facets") or []]
+        if facet_id and facet_id not in facets:
+            raise ValueError(f"'{facet_id}' is not a facet declared here; the facets are {', '.join(facets) or 'none'}")
+        return facet_id
+
+    @property
+    def map_facet(self) -> Facet | None:
+        """The facet of the evidence map's columns."""
+        chosen = [f for f in self.facets if f.id == self.evidence_map] or [f for f in self.facets if f.multiple]
+        return chosen[0] if chosen else None
+
+    @property
+    def finding_model(self) -> type[Finding]:
+        return finding_model(tuple(self.facets))
 
     @field_validator("themes")
     @classmethod

@@ -16,7 +16,7 @@ from markupsafe import Markup
 
 from .bibliography import Bibliography, Reference, read_bibliography
 from .citations import Cite, CitationLinker, CitationMatch, find_citations, find_matches
-from .models import Question, Settings, Theme
+from .models import Facet, Question, Settings, Theme
 from .problems import FindingsError, Problem, did_you_mean
 from .style import (MAX_NAMES, TOOLTIP_NAMES, Label, assign_labels, check_year_labels, format_entry, print_notes,
                     sort_key, tooltip)
@@ -35,6 +35,8 @@ class KnowledgeBase:
     cited_by: dict[str, list[FindingRecord]] = field(default_factory=dict)
     cited_in_pages: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     summary_citations: dict[str, list[CitationMatch]] = field(default_factory=dict)  # found once, linked per page
+    facets: list[Facet] = field(default_factory=list)
+    map_facet: Facet | None = None  # the facet of the evidence map's columns
 
     def __post_init__(self) -> None:
         self.finding_by_id = {r.id: r for r in self.findings}
@@ -112,7 +114,7 @@ def _build_knowledge_base(root: Path, settings: Settings, pages: dict[str, str],
                           every_entry: bool) -> KnowledgeBase:
     folder, problems = locate(root, "findings", settings.findings, folder=True)
     files, found = record_files(folder, root) if folder else ([], [])
-    records, loaded = load_findings(files, root, settings.themes)
+    records, loaded = load_findings(files, root, settings.themes, settings.facets)
     problems += found + loaded
     bibliography_path, found = locate(root, "bibliography", settings.bibliography)
     bibliography = read_bibliography(bibliography_path, settings.bibliography) if bibliography_path else Bibliography()
@@ -176,7 +178,7 @@ def _build_knowledge_base(root: Path, settings: Settings, pages: dict[str, str],
             cited_by[key].append(record)
     return KnowledgeBase(settings.themes, published, references, labels, questions, warnings,
                          len(records) - len(published), dict(cited_by), dict(cited_in_pages),
-                         {r.id: summary_citations[r.id] for r in published})
+                         {r.id: summary_citations[r.id] for r in published}, settings.facets, settings.map_facet)
 
 
 def _listed(bibliography: Bibliography, cited: set[str], which: str) -> dict[str, Reference]:

@@ -24,8 +24,8 @@ from .export import export_files
 from .models import Settings
 from .pipeline import KnowledgeBase, build_knowledge_base
 from .problems import FindingsError, Problem, check_settings, shown_path
-from .render import (UNLISTED_FOLDERS, Site, pages_to_sanitize, reference_list_url, render_blocks, render_pages,
-                     sanitize_html)
+from .render import (Site, pages_to_sanitize, reference_list_url, render_blocks, render_pages,
+                     sanitize_html, unlisted_folders)
 
 log = get_plugin_logger(__name__)
 
@@ -116,9 +116,10 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
             raise PluginError("findings: these files in the docs folder clash with generated pages; "
                               "rename or remove them: " + ", ".join(clashes))
         self.generated = set(generated)
+        unlisted = unlisted_folders(self.kb)
         self.to_sanitize = pages_to_sanitize(self.kb)
         for path, content in generated.items():
-            inclusion = InclusionLevel.NOT_IN_NAV if path.startswith(UNLISTED_FOLDERS) else InclusionLevel.UNDEFINED
+            inclusion = InclusionLevel.NOT_IN_NAV if path.startswith(unlisted) else InclusionLevel.UNDEFINED
             files.append(File.generated(config, path, content=content, inclusion=inclusion))
         return files
 

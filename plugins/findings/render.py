@@ -18,7 +18,7 @@ from markupsafe import escape
 from .bibliography import Reference
 from .citations import Cite
 from .escaping import text, url
-from .models import Citation, EvidenceKind, PublicBody
+from .models import Citation, Facet
 from .pipeline import KnowledgeBase, cyclic_gc_paused
 from .validate import FindingRecord
 
@@ -86,12 +86,9 @@ def source_path(reference: Reference) -> str:
     return f"sources/{reference.slug}.md"
 
 
-def public_body_path(body: PublicBody) -> str:
-    return f"public-bodies/{body.value}.md"
-
-
-def evidence_path(kind: EvidenceKind) -> str:
-    return f"evidence/{kind.value}.md"
+def facet_path(facet: Facet, value: str) -> str:
+    """The page of one value of a facet: ``public-bodies/police.md``."""
+    return f"{facet.id}/{value}.md"
 
 
 BIBLIOGRAPHY_PATH = "bibliography.md"
@@ -99,8 +96,8 @@ QUESTIONS_PATH = "questions.md"
 THEMES_INDEX_PATH = "themes/index.md"
 EVIDENCE_MAP_PATH = "evidence-map.md"
 BROWSE_PATH = "browse.md"
-# Pages reached from other pages rather than the navigation.
-UNLISTED_FOLDERS = ("findings/", "sources/", "public-bodies/", "evidence/")
+# Pages reached from other pages rather than the navigation (with each facet's folder).
+UNLISTED_FOLDERS = ("findings/", "sources/")
 # An evidence-map cell with this many findings or fewer is marked as thin evidence.
 THIN = 1
 
@@ -118,15 +115,13 @@ def render_pages(kb: KnowledgeBase, site: Site) -> dict[str, str]:
                 "previous": records[index - 1] if index else None,
                 "next": records[index + 1] if index + 1 < len(records) else None})
     facets = facet_records(kb)
-    for body in PublicBody:
-        pages[public_body_path(body)] = ("facet.md.j2", {
-            "heading": body.label, "intro": f"Findings that concern {body.label.lower()}, by theme.",
-            "by_theme": facets[body]})
-    for kind in EvidenceKind:
-        pages[evidence_path(kind)] = ("facet.md.j2", {
-            "heading": kind.label, "intro": f"Findings resting on {kind.label.lower()}, by theme.",
-            "by_theme": facets[kind]})
-    pages[EVIDENCE_MAP_PATH] = ("evidence-map.md.j2", {"facets": facets})
+    for facet in kb.facets:
+        for value in facet.values:
+            pages[facet_path(facet, value.id)] = ("facet.md.j2", {
+                "heading": value.label, "intro": facet.intro.replace("{value}", value.label.lower()),
+                "by_theme": facets[facet.id][value.id]})
+    if kb.map_facet:
+        pages[EVIDENCE_MAP_PATH] = ("evidence-map.md.j2", {"facets": facets, "facet": kb.map_facet})
     pages[BROWSE_PATH] = ("browse.md.j2", {"facets": facets})
     for key, reference in kb.references.items():
         citing = [(record, [c.locator for c in record.finding.citations if c.key == key and c.locator])
@@ -141,16 +136,23 @@ def render_pages(kb: KnowledgeBase, site: Site) -> dict[str, str]:
                 for path, (template, context) in pages.items()}
 
 
-Facets = dict[PublicBody | EvidenceKind, dict[str, list[FindingRecord]]]
+FacetRecords = dict[str, dict[str, dict[str, list[FindingRecord]]]]
 
 
-def facet_records(kb: KnowledgeBase) -> Facets:
-    """The findings of each kind of public body and of evidence, by theme id, in one pass."""
-    facets: Facets = {facet: defaultdict(list) for facet in [*PublicBody, *EvidenceKind]}
+def facet_records(kb: KnowledgeBase) -> FacetRecords:
+    """The findings of each value of each facet, by theme id, in one pass: facet id → value
+    id → theme id → findings."""
+    facets: FacetRecords = {facet.id: {value.id: defaultdict(list) for value in facet.values} for facet in kb.facets}
     for record in kb.findings:
-        for facet in [*record.finding.public_bodies, *filter(None, [record.finding.evidence])]:
-            facets[facet][record.finding.theme].append(record)
+        for facet in kb.facets:
+            for value in facet.values_of(record.finding):
+                facets[facet.id][value][record.finding.theme].append(record)
     return facets
+
+
+def unlisted_folders(kb: KnowledgeBase) -> tuple[str, ...]:
+    """The folders of generated pages reached from other pages, not from the navigation."""
+    return UNLISTED_FOLDERS + tuple(f"{facet.id}/" for facet in kb.facets)
 
 
 # Record Markdown written only with these characters, and without inline links, link definitions
@@ -241,8 +243,7 @@ def _render(template: str, page: str, kb: KnowledgeBase, site: Site, context: di
     return _ENV.get_template(template).render(
         kb=kb, site=site, page=page, link=link, url=lambda path: page_url(path, site.directory_urls), cite=cite,
         summary=summary, theme_path=theme_path, finding_path=finding_path, source_path=source_path,
-        public_body_path=public_body_path, evidence_path=evidence_path, public_bodies=list(PublicBody),
-        evidence_kinds=list(EvidenceKind), thin=THIN, bibliography=BIBLIOGRAPHY_PATH, questions=QUESTIONS_PATH,
+        facet_path=facet_path, thin=THIN, bibliography=BIBLIOGRAPHY_PATH, questions=QUESTIONS_PATH,
         evidence_map=EVIDENCE_MAP_PATH, **context)
 
 

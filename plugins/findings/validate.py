@@ -11,8 +11,8 @@ from typing import Any, Iterable
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from .models import (ID_PATTERN, REFUSED_IN_ONE_LINE, Finding, Question, Settings, Theme, character_name, slugify,
-                     visible)
+from .models import (ID_PATTERN, REFUSED_IN_ONE_LINE, Facet, Finding, Question, Settings, Theme, character_name,
+                     finding_model, slugify, visible)
 from .problems import Problem, did_you_mean, shown_path
 from .records import YamlDocument, read_yaml
 
@@ -49,9 +49,11 @@ def describe_errors(document: YamlDocument, error: ValidationError, model: type[
                             "it by two spaces like the lines above it")
             elif "did you mean" not in message:
                 message += f"; known fields: {', '.join(known)}"
-        elif kind == "enum":
-            expected = item.get("ctx", {}).get("expected", "")
-            message = f"{field}: '{visible(item['input'])}' is not one of {expected}"
+        elif kind in ("enum", "literal_error"):
+            choices = (titles or {}).get(field)
+            hint = did_you_mean(str(item["input"]), choices, choices) if choices else ""
+            expected = ", ".join(choices) if choices else item.get("ctx", {}).get("expected", "")
+            message = f"{field}: '{visible(item['input'])}' is not one of {expected}{hint}"
         elif kind == "string_pattern_mismatch" and item["ctx"]["pattern"] == ID_PATTERN:
             choices = (titles or {}).get(field)
             hint = did_you_mean(item["input"], choices, choices) if choices else ""
@@ -172,11 +174,14 @@ def record_files(folder: Path, root: Path) -> tuple[list[Path], list[Problem]]:
     return sorted(files, key=str), problems
 
 
-def load_findings(files: list[Path], root: Path,
-                  themes: Iterable[Theme] = ()) -> tuple[list[FindingRecord], list[Problem]]:
-    """Read and validate every finding file; report repeated ids across folders. ``themes``
-    give a theme written by its title a did-you-mean."""
-    titles = {"theme": {theme.id: theme.title for theme in themes}}
+def load_findings(files: list[Path], root: Path, themes: Iterable[Theme] = (),
+                  facets: Iterable[Facet] = ()) -> tuple[list[FindingRecord], list[Problem]]:
+    """Read and validate every finding file against the model the site's facets make; report
+    repeated ids across folders. A theme or facet value written by its title or label, or
+    misspelt, gets a did-you-mean."""
+    facets = tuple(facets)
+    model = finding_model(facets)
+    titles = {"theme": {theme.id: theme.title for theme in themes}} | {facet.field: facet.labels for facet in facets}
     records: list[FindingRecord] = []
     problems: list[Problem] = []
     first_seen: dict[str, str] = {}
@@ -201,9 +206,9 @@ def load_findings(files: list[Path], root: Path,
                                              "(title: …, theme: …), not a " + _kind(document.data)))
             continue
         try:
-            finding = Finding.model_validate(document.data)
+            finding = model.model_validate(document.data)
         except ValidationError as error:
-            problems += describe_errors(document, error, Finding, titles)
+            problems += describe_errors(document, error, model, titles)
             continue
         records.append(FindingRecord(finding_id, display, finding, document))
     return records, problems
