@@ -6,14 +6,17 @@ It reads the findings plugin's settings from mkdocs.yml and runs the same checks
 from __future__ import annotations
 
 import argparse
+import datetime
 import io
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tarfile
 import tempfile
+from importlib.metadata import version
 from pathlib import Path
 
 import yaml
@@ -24,6 +27,7 @@ from .models import ID_LENGTH, ID_PATTERN, Settings, finding_json_schema, slugif
 from .changes import Revision, changes_markdown, compare
 from .pipeline import KnowledgeBase, build_knowledge_base
 from .problems import FindingsError, Problem, check_settings, did_you_mean, shown_path
+from .render import template
 from .bibliography import read_bibliography
 
 SCHEMA_PATH = "schema/finding.schema.json"
@@ -102,7 +106,8 @@ def lint(args: argparse.Namespace) -> int:
         return _report(error.problems)
     findings = None
     if kb is not None:
-        problems, findings = kb.warnings, f"{len(kb.findings)} published findings" + (
+        count = len(kb.findings)
+        problems, findings = kb.warnings, f"{count} published finding{'s' if count != 1 else ''}" + (
             f", {kb.drafts} draft{'s' if kb.drafts != 1 else ''}" if kb.drafts else "")
     if args.paths:
         wanted = {shown_path(Path(p), root) for p in args.paths}
@@ -253,9 +258,13 @@ def _ask(prompt: str) -> str:
     return input(f"{prompt}: ").strip()
 
 
+def schema_text(settings: Settings) -> str:
+    return json.dumps(finding_json_schema([t.id for t in settings.themes], tuple(settings.facets)), indent=2) + "\n"
+
+
 def schema(args: argparse.Namespace) -> int:
     root, settings, _ = read_settings(args.config)
-    text = json.dumps(finding_json_schema([t.id for t in settings.themes], tuple(settings.facets)), indent=2) + "\n"
+    text = schema_text(settings)
     target = root / SCHEMA_PATH
     if args.check:
         if not target.is_file() or target.read_text(encoding="utf-8") != text:
@@ -265,6 +274,56 @@ def schema(args: argparse.Namespace) -> int:
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(text, encoding="utf-8")
     print(SCHEMA_PATH)
+    return 0
+
+
+# What `findings init` writes: path (with {theme} for the first theme's id) → template, and what it is.
+INIT_FILES = {
+    "mkdocs.yml": ("mkdocs.yml.j2", "the site's settings: the findings plugin with one theme and two facets"),
+    "findings/{theme}/residents-lead-local-projects.yml": ("finding.yml.j2", "one example finding, to copy"),
+    "bibliography.bib": ("bibliography.bib.j2", "two example sources in BibTeX, an organisation and a book"),
+    "questions.yml": ("questions.yml.j2", "one open question"),
+    "docs/index.md": ("index.md.j2", "the home page, with the themes and the newest findings"),
+    "docs/tags.md": ("tags.md.j2", "the index of tags"),
+    "CONTRIBUTING.md": ("CONTRIBUTING.md.j2", "how staff add a finding, field by field"),
+    "README.md": ("README.md.j2", "the two commands: serve the site, and check it as pull requests are"),
+    "requirements.txt": ("requirements.txt.j2", "what to install: this package"),
+    ".github/workflows/pull-request.yml": ("pull-request.yml.j2",
+                                           "checks each pull request and comments what it changes"),
+    ".github/workflows/deploy.yml": ("deploy.yml.j2", "publishes main to GitHub Pages"),
+    ".pre-commit-config.yaml": ("pre-commit-config.yaml.j2", "runs findings lint before each commit"),
+    ".gitignore": ("gitignore.j2", "keeps the built site and the virtual environment out of git"),
+}
+
+
+def init(args: argparse.Namespace) -> int:
+    """Start a new knowledge base in an empty folder; it passes lint and a strict build at once."""
+    target = args.dir
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+        raise UsageError(f"{target} is not an empty folder; give a new one")
+    interactive = sys.stdin.isatty()
+    site_name = args.site_name or (_ask("Name of the site") if interactive else "") or "Findings"
+    author = args.author or (_ask("Who publishes the findings (an organisation)") if interactive else "") or site_name
+    theme_title = args.theme or (_ask("A first theme") if interactive else "") or "Community power"
+    context = {"site_name": site_name, "author": author, "site_url": args.site_url or "",
+               "theme_title": theme_title, "theme_id": slugify(theme_title), "today": datetime.date.today().isoformat(),
+               "bib_author": re.sub(r"[{}\\]", "", author), "version": version("findings")}
+    with tempfile.TemporaryDirectory(dir=target.parent if target.parent.exists() else None) as folder:
+        draft = Path(folder) / "project"
+        for path, (name, _) in INIT_FILES.items():
+            written = draft / path.format(theme=context["theme_id"])
+            written.parent.mkdir(parents=True, exist_ok=True)
+            written.write_text(template(f"init/{name}").render(**context), encoding="utf-8")
+        _, settings, _ = read_settings(draft / "mkdocs.yml")  # the settings as the build will read them
+        (draft / SCHEMA_PATH).parent.mkdir(parents=True)
+        (draft / SCHEMA_PATH).write_text(schema_text(settings), encoding="utf-8")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.exists():
+            target.rmdir()
+        shutil.move(str(draft), str(target))  # all files at once: nothing half-written
+    for path in sorted(p.relative_to(target).as_posix() for p in target.rglob("*") if p.is_file()):
+        print(path)
+    print(f"\nNext: cd {target} and run the commands in README.md.", file=sys.stderr)
     return 0
 
 
@@ -303,6 +362,19 @@ def parser() -> argparse.ArgumentParser:
     changes_parser.add_argument("revision", nargs="?",
                                 help="the revision to describe (default: the files as they are now)")
     changes_parser.set_defaults(run=changes)
+    files = "\n".join(f"  {path.format(theme='<theme>'):53} {what}" for path, (_, what) in INIT_FILES.items())
+    init_parser = commands.add_parser(
+        "init", help="start a new knowledge base in an empty folder",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Write a new knowledge base that passes `findings lint` and `mkdocs build --strict` at once. "
+                    "Options not given are asked for in a terminal.",
+        epilog=f"It writes:\n{files}\n  {SCHEMA_PATH:53} the editor schema for finding files")
+    init_parser.add_argument("dir", type=Path, help="the folder to create (it must be new or empty)")
+    init_parser.add_argument("--site-name", help="the site's name (default: Findings)")
+    init_parser.add_argument("--author", help="who publishes the findings, cited in 'Cite this finding'")
+    init_parser.add_argument("--theme", help="the title of a first theme (default: Community power)")
+    init_parser.add_argument("--site-url", help="where the site will be published, e.g. https://example.org/findings/")
+    init_parser.set_defaults(run=init)
     schema_parser = commands.add_parser("schema", help=f"write {SCHEMA_PATH} for editors")
     schema_parser.add_argument("--check", action="store_true", help="fail if the committed schema is stale")
     schema_parser.set_defaults(run=schema)
