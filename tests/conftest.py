@@ -73,7 +73,8 @@ plugins:
             - {id: education, label: "Schools, colleges and universities"}
             - {id: health, label: Health agencies}
             - {id: police, label: Police}
-      evidence_map: public-bodies
+      evidence_maps:
+        - columns: public-bodies
 nav:
   - Home: index.md
 """

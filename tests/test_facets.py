@@ -55,9 +55,9 @@ OTHER_FACETS = """\
 def other_project(project):
     """The minimal project with facets of its own instead of this site's."""
     config = project.config.read_text(encoding="utf-8")
-    start, end = config.index("      facets:\n"), config.index("      evidence_map:")
+    start, end = config.index("      facets:\n"), config.index("      evidence_maps:")
     project.write("mkdocs.yml", config[:start] + OTHER_FACETS + config[end:].replace(
-        "evidence_map: public-bodies", "evidence_map: places"))
+        "        - columns: public-bodies\n", "        - columns: places\n        - rows: places\n          columns: funder\n"))
     for path in (project.root / "findings").rglob("*.yml"):
         text = path.read_text(encoding="utf-8").replace("evidence: survey\n", "places: [coastal-towns]\n")
         path.write_text(text.replace("evidence: literature\n", "places: [estates, coastal-towns]\nfunder: lottery\n"),
@@ -82,6 +82,11 @@ def test_a_knowledge_base_with_facets_of_its_own_builds_its_pages_map_and_data(p
     rows = (site / "data" / "findings.csv").read_text(encoding="utf-8").splitlines()
     assert rows[0] == "id,title,theme,places,funder,tags,citations,statistics,url"
     assert not (site / "public-bodies").exists()
+    # A second map, places by funder, linked from the first.
+    assert 'href="../evidence-maps/places-by-funder/">Places by funder</a>' in evidence_map
+    second = (site / "evidence-maps" / "places-by-funder" / "index.html").read_text(encoding="utf-8")
+    assert "Evidence map: Places by funder" in second and '<th scope="col">Places</th>' in second
+    assert '<a href="../../places/coastal-towns/">Coastal towns</a>' in second
 
 
 def test_facet_values_are_checked_with_did_you_mean_and_the_schema_lists_them(project, run_cli):
@@ -113,6 +118,16 @@ def test_new_takes_facet_values(project, run_cli):
 def test_a_facet_with_a_findings_own_field_name_is_a_settings_error(project, run_cli):
     config = project.config.read_text(encoding="utf-8")
     project.write("mkdocs.yml", config.replace("        - id: evidence\n", "        - id: tags\n", 1).replace(
-        "evidence_map: public-bodies", "evidence_map: tags"))
+        "columns: public-bodies", "columns: tags"))
     code, out, _ = run_cli("lint", cwd=project.root)
     assert code == 1 and "facet id tags is the name of a finding's own field; choose another" in out
+
+
+def test_a_map_on_an_undeclared_facet_is_a_settings_error(project, run_cli):
+    config = project.config.read_text(encoding="utf-8")
+    project.write("mkdocs.yml", config.replace("        - columns: public-bodies\n",
+                                               "        - rows: places\n          columns: public-bodies\n"))
+    code, out, _ = run_cli("lint", cwd=project.root)
+    assert code == 1
+    assert ("plugins.findings.evidence_maps: map 1: rows 'places' is not themes or a facet declared here; "
+            "the facets are evidence, public-bodies") in out

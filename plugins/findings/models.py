@@ -169,6 +169,14 @@ class Facet(Record):
         return list(given) if isinstance(given, list) else [given] if given else []
 
 
+class EvidenceMap(Record):
+    """A table counting findings: a row per theme (or per value of a facet), a column per value
+    of a facet."""
+
+    rows: Id = Field(default="themes", description="themes, or a facet's id.")
+    columns: Id = Field(description="A facet's id.")
+
+
 def finding_model(facets: tuple[Facet, ...]) -> type[Finding]:
     """The record model of a site's findings: Finding with a field per facet, which takes one
     of the facet's value ids (or a list of them when ``multiple``). Made once per set of facets."""
@@ -232,8 +240,9 @@ class Settings(Record):
     licence_url: Setting = Field(default="", validate_default=True, description="Where readers find the licence's terms.")
     themes: list[Theme] = Field(min_length=1)
     facets: list[Facet] = Field(default=[], description="Ways of sorting findings besides their theme.")
-    evidence_map: Setting = Field(default="", description=(
-        "The facet whose values are the evidence map's columns (default: the first facet allowing several values)."))
+    evidence_maps: list[EvidenceMap] = Field(default=[], description=(
+        "The evidence maps: rows (themes, or a facet) by columns (a facet). Default: themes by the first facet "
+        "allowing several values."))
 
     @field_validator("licence_url")
     @classmethod
@@ -269,19 +278,24 @@ class Settings(Record):
                 raise ValueError(f"facet '{facet.id}' gives the value {', '.join(twice)} more than once")
         return facets
 
-    @field_validator("evidence_map")
+    @field_validator("evidence_maps")
     @classmethod
-    def _map_facet(cls, facet_id: str, info: ValidationInfo) -> str:
+    def _map_axes(cls, maps: list[EvidenceMap], info: ValidationInfo) -> list[EvidenceMap]:
         facets = [facet.id for facet in info.data.get("facets") or []]
-        if facet_id and facet_id not in facets:
-            raise ValueError(f"'{facet_id}' is not a facet declared here; the facets are {', '.join(facets) or 'none'}")
-        return facet_id
+        for number, chosen in enumerate(maps, 1):
+            for axis, value in (("rows", chosen.rows), ("columns", chosen.columns)):
+                if value not in facets and not (axis == "rows" and value == "themes"):
+                    raise ValueError(f"map {number}: {axis} '{value}' is not {'themes or ' if axis == 'rows' else ''}"
+                                     f"a facet declared here; the facets are {', '.join(facets) or 'none'}")
+            if chosen.rows == chosen.columns:
+                raise ValueError(f"map {number}: rows and columns are both '{chosen.rows}'; choose two")
+        return maps
 
     @property
-    def map_facet(self) -> Facet | None:
-        """The facet of the evidence map's columns."""
-        chosen = [f for f in self.facets if f.id == self.evidence_map] or [f for f in self.facets if f.multiple]
-        return chosen[0] if chosen else None
+    def maps(self) -> list[EvidenceMap]:
+        """The evidence maps, the first at /evidence-map/."""
+        several = [facet for facet in self.facets if facet.multiple]
+        return self.evidence_maps or ([EvidenceMap(columns=several[0].id)] if several else [])
 
     @property
     def finding_model(self) -> type[Finding]:

@@ -16,7 +16,7 @@ from markupsafe import Markup
 
 from .bibliography import Bibliography, Reference, read_bibliography
 from .citations import Cite, CitationLinker, CitationMatch, find_citations, find_matches
-from .models import Facet, Question, Settings, Theme
+from .models import EvidenceMap, Facet, Question, Settings, Theme
 from .problems import FindingsError, Problem, did_you_mean
 from .style import (MAX_NAMES, TOOLTIP_NAMES, Label, assign_labels, check_year_labels, format_entry, print_notes,
                     sort_key, tooltip)
@@ -36,7 +36,7 @@ class KnowledgeBase:
     cited_in_pages: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     summary_citations: dict[str, list[CitationMatch]] = field(default_factory=dict)  # found once, linked per page
     facets: list[Facet] = field(default_factory=list)
-    map_facet: Facet | None = None  # the facet of the evidence map's columns
+    maps: list[EvidenceMap] = field(default_factory=list)  # the first is the page /evidence-map/
 
     def __post_init__(self) -> None:
         self.finding_by_id = {r.id: r for r in self.findings}
@@ -178,7 +178,7 @@ def _build_knowledge_base(root: Path, settings: Settings, pages: dict[str, str],
             cited_by[key].append(record)
     return KnowledgeBase(settings.themes, published, references, labels, questions, warnings,
                          len(records) - len(published), dict(cited_by), dict(cited_in_pages),
-                         {r.id: summary_citations[r.id] for r in published}, settings.facets, settings.map_facet)
+                         {r.id: summary_citations[r.id] for r in published}, settings.facets, settings.maps)
 
 
 def _listed(bibliography: Bibliography, cited: set[str], which: str) -> dict[str, Reference]:

@@ -18,7 +18,7 @@ from markupsafe import escape
 from .bibliography import Reference
 from .citations import Cite
 from .escaping import text, url
-from .models import Citation, Facet
+from .models import Citation, EvidenceMap, Facet
 from .pipeline import KnowledgeBase, cyclic_gc_paused
 from .validate import FindingRecord
 
@@ -120,8 +120,14 @@ def render_pages(kb: KnowledgeBase, site: Site) -> dict[str, str]:
             pages[facet_path(facet, value.id)] = ("facet.md.j2", {
                 "heading": value.label, "intro": facet.intro.replace("{value}", value.label.lower()),
                 "by_theme": facets[facet.id][value.id]})
-    if kb.map_facet:
-        pages[EVIDENCE_MAP_PATH] = ("evidence-map.md.j2", {"facets": facets, "facet": kb.map_facet})
+    by_id = {facet.id: facet for facet in kb.facets}
+    maps = list(zip(kb.maps, evidence_map_paths(kb)))
+    titles = {path: f"{by_id[m.rows].title if m.rows in by_id else 'Themes'} by {by_id[m.columns].title.lower()}"
+              for m, path in maps}
+    for chosen, path in maps:
+        pages[path] = ("evidence-map.md.j2", {
+            "facet": by_id[chosen.columns], "row_facet": by_id.get(chosen.rows), "rows": map_rows(kb, facets, chosen),
+            "others": [(titles[other], other) for _, other in maps if other != path]})
     pages[BROWSE_PATH] = ("browse.md.j2", {"facets": facets})
     for key, reference in kb.references.items():
         citing = [(record, [c.locator for c in record.finding.citations if c.key == key and c.locator])
@@ -150,9 +156,44 @@ def facet_records(kb: KnowledgeBase) -> FacetRecords:
     return facets
 
 
+@dataclass(frozen=True)
+class MapRow:
+    """One row of an evidence map: a theme, or a value of the rows' facet."""
+    title: str
+    target: str  # the page the row's heading links to
+    records: list  # every finding of the row
+    cells: list[tuple[int, str]]  # per column value: how many findings, and the page (and anchor) listing them
+    questions: list  # the open questions on the row's theme
+
+
+def map_rows(kb: KnowledgeBase, facets: FacetRecords, chosen: EvidenceMap) -> list[MapRow]:
+    columns = next(facet for facet in kb.facets if facet.id == chosen.columns)
+    rows = []
+    if chosen.rows == "themes":
+        for theme in kb.themes:
+            cells = [(len(facets[columns.id][value.id].get(theme.id, [])), f"{facet_path(columns, value.id)}#{theme.id}")
+                     for value in columns.values]
+            rows.append(MapRow(theme.title, theme_path(theme.id), kb.by_theme.get(theme.id, []), cells,
+                               [question for question in kb.questions if theme.id in question.themes]))
+        return rows
+    row_facet = next(facet for facet in kb.facets if facet.id == chosen.rows)
+    for value in row_facet.values:
+        records = [record for records in facets[row_facet.id][value.id].values() for record in records]
+        cells = [(sum(column.id in columns.values_of(record.finding) for record in records),
+                  facet_path(columns, column.id)) for column in columns.values]
+        rows.append(MapRow(value.label, facet_path(row_facet, value.id), records, cells, []))
+    return rows
+
+
+def evidence_map_paths(kb: KnowledgeBase) -> list[str]:
+    """The first map at evidence-map.md (in the navigation), the others in evidence-maps/."""
+    return [EVIDENCE_MAP_PATH if index == 0 else f"evidence-maps/{chosen.rows}-by-{chosen.columns}.md"
+            for index, chosen in enumerate(kb.maps)]
+
+
 def unlisted_folders(kb: KnowledgeBase) -> tuple[str, ...]:
     """The folders of generated pages reached from other pages, not from the navigation."""
-    return UNLISTED_FOLDERS + tuple(f"{facet.id}/" for facet in kb.facets)
+    return UNLISTED_FOLDERS + ("evidence-maps/",) + tuple(f"{facet.id}/" for facet in kb.facets)
 
 
 # Record Markdown written only with these characters, and without inline links, link definitions
