@@ -9,8 +9,9 @@ from __future__ import annotations
 import datetime
 import re
 import unicodedata
+from collections import Counter
 from functools import lru_cache
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Iterable, Literal
 
 from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, FiniteFloat, StringConstraints, field_serializer,
                       ValidationInfo, create_model, field_validator,
@@ -169,6 +170,12 @@ class Facet(Record):
         return list(given) if isinstance(given, list) else [given] if given else []
 
 
+def _repeated(ids: Iterable[str]) -> list[str]:
+    """The ids given more than once."""
+    seen = Counter(ids)
+    return sorted(i for i, times in seen.items() if times > 1)
+
+
 class EvidenceMap(Record):
     """A table counting findings: a row per theme (or per value of a facet), a column per value
     of a facet."""
@@ -264,16 +271,14 @@ class Settings(Record):
     @field_validator("facets")
     @classmethod
     def _distinct_facets(cls, facets: list[Facet]) -> list[Facet]:
-        ids = [facet.id for facet in facets]
-        repeated = sorted({i for i in ids if ids.count(i) > 1})
+        repeated = _repeated(facet.id for facet in facets)
         if repeated:
             raise ValueError(f"facet id given more than once: {', '.join(repeated)}; give each facet its own id")
         taken = [facet.id for facet in facets if facet.field in Finding.model_fields]
         if taken:
             raise ValueError(f"facet id {', '.join(taken)} is the name of a finding's own field; choose another")
         for facet in facets:
-            values = [value.id for value in facet.values]
-            twice = sorted({v for v in values if values.count(v) > 1})
+            twice = _repeated(value.id for value in facet.values)
             if twice:
                 raise ValueError(f"facet '{facet.id}' gives the value {', '.join(twice)} more than once")
         return facets
@@ -304,8 +309,7 @@ class Settings(Record):
     @field_validator("themes")
     @classmethod
     def _unique_ids(cls, themes: list[Theme]) -> list[Theme]:
-        ids = [theme.id for theme in themes]
-        repeated = sorted({i for i in ids if ids.count(i) > 1})
+        repeated = _repeated(theme.id for theme in themes)
         if repeated:
             raise PydanticCustomError("repeated_theme", "theme id given more than once: {ids}; "
                                       "give each theme its own id", {"ids": ", ".join(repeated)})
