@@ -95,6 +95,11 @@ class Reference:
         return self.get("year") or "n.d."
 
     @property
+    def name_roles(self) -> tuple[tuple[str, tuple[Person, ...]], ...]:
+        """Each name field's people: author, editor, translator."""
+        return ("author", self.authors), ("editor", self.editors), ("translator", self.translators)
+
+    @property
     def creators(self) -> tuple[Person, ...]:
         """Authors, or the editors when there is no author."""
         return self.authors or self.editors

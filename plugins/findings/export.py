@@ -13,6 +13,7 @@ from bibtexparser.entrypoint import default_unparse_stack
 from bibtexparser.model import Entry, Field
 
 from .bibliography import Reference
+from .csl import csl_data
 from .names import Person
 from .pipeline import KnowledgeBase
 from .render import Site, finding_path, page_url
@@ -116,16 +117,12 @@ def _bibtex_name(person: Person) -> str:
     return ", ".join(filter(None, [f"{person.von} {person.family}".strip(), person.suffix, person.given]))
 
 
-def _roles(reference: Reference) -> tuple[tuple[str, tuple[Person, ...]], ...]:
-    return ("author", reference.authors), ("editor", reference.editors), ("translator", reference.translators)
-
-
 def to_bibtex(references: list[Reference]) -> str:
     """BibTeX with Unicode text (as Zotero and JabRef read it), written by bibtexparser."""
     library = bibtexparser.Library()
     for reference in references:
         fields = []
-        for role, people in _roles(reference):
+        for role, people in reference.name_roles:
             if people:
                 names = [_bibtex_name(p) for p in people] + (["others"] if reference.et_al and role == "author" else [])
                 fields.append(Field(role, " and ".join(names)))
@@ -170,34 +167,9 @@ def _ris_name(person: Person) -> str:
     return person.family if person.corporate else ", ".join(filter(None, [person.surname, person.given, person.suffix]))
 
 
-CSL_TYPES = {"article": "article-journal", "book": "book", "incollection": "chapter", "inbook": "chapter",
-             "inproceedings": "paper-conference", "conference": "paper-conference", "report": "report",
-             "techreport": "report", "phdthesis": "thesis", "mastersthesis": "thesis", "thesis": "thesis",
-             "unpublished": "manuscript", "online": "webpage", "misc": "document", "collection": "book",
-             "proceedings": "book", "inreference": "entry-encyclopedia", "periodical": "periodical",
-             "patent": "patent", "software": "software", "dataset": "dataset", "manual": "report"}
-CSL_FIELDS = (("title", "title"), ("journal", "container-title"), ("booktitle", "container-title"),
-              ("volume", "volume"), ("number", "issue"), ("pages", "page"), ("publisher", "publisher"),
-              ("institution", "publisher"), ("school", "publisher"), ("address", "publisher-place"),
-              ("doi", "DOI"), ("url", "URL"), ("abstract", "abstract"), ("note", "note"), ("edition", "edition"))
-
-
 def csl_item(reference: Reference, kb: KnowledgeBase) -> dict:
-    """One reference as CSL-JSON, the format Zotero and citeproc read."""
-    item: dict = {"id": reference.key, "type": CSL_TYPES.get(reference.type, "document"),
-                  "citation-label": kb.labels[reference.key].parenthetical}
-    for role, people in _roles(reference):
-        if people:
-            item[role] = [{"literal": p.family} if p.corporate else
-                          {k: v for k, v in (("family", p.family), ("given", p.given),
-                                             ("non-dropping-particle", p.von), ("suffix", p.suffix)) if v}
-                          for p in people]
-    if reference.get("year").isdigit():
-        item["issued"] = {"date-parts": [[int(reference.get("year"))]]}
-    for name, csl in CSL_FIELDS:
-        if reference.get(name):
-            item.setdefault(csl, reference.get(name))
-    return item
+    """One reference as CSL-JSON, the format Zotero and citeproc read, with its label here."""
+    return csl_data(reference) | {"citation-label": kb.labels[reference.key].parenthetical}
 
 
 def json_lines(items: list[dict]) -> str:

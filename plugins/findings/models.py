@@ -242,6 +242,9 @@ class Settings(Record):
     author: Setting = Field(default="", description="Who the findings are credited to in 'Cite this finding'.")
     references: Literal["cited", "all"] = Field(default="cited", description=(
         "Which bibliography entries the site lists: those something cites, or all of them."))
+    style: Setting = Field(default="house", description=(
+        "How references and citations are written: house (the organisation's Harvard style), or the path of a "
+        "CSL style file, such as apa.csl."))
     licence: Setting = Field(default="", description=(
         "The licence of the published findings and data: an SPDX id such as CC-BY-4.0, or a name with licence_url."))
     licence_url: Setting = Field(default="", validate_default=True, description="Where readers find the licence's terms.")

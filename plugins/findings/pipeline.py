@@ -16,6 +16,7 @@ from markupsafe import Markup
 
 from .bibliography import Bibliography, Reference, read_bibliography
 from .citations import Cite, CitationLinker, CitationMatch, find_citations, find_matches
+from .csl import CitationStylesStyle, StyleError, apply_style, load_style
 from .models import EvidenceMap, Facet, Question, Settings, Theme
 from .problems import FindingsError, Problem, did_you_mean
 from .style import (MAX_NAMES, TOOLTIP_NAMES, Label, assign_labels, check_year_labels, format_entry, print_notes,
@@ -37,6 +38,7 @@ class KnowledgeBase:
     summary_citations: dict[str, list[CitationMatch]] = field(default_factory=dict)  # found once, linked per page
     facets: list[Facet] = field(default_factory=list)
     maps: list[EvidenceMap] = field(default_factory=list)  # the first is the page /evidence-map/
+    styled_html: dict[str, Markup] = field(default_factory=dict)  # references in a CSL style, when one is set
 
     def __post_init__(self) -> None:
         self.finding_by_id = {r.id: r for r in self.findings}
@@ -61,6 +63,9 @@ class KnowledgeBase:
                               {key: ref.slug for key, ref in self.references.items()})
 
     def formatted(self, key: str, name_limit: int = MAX_NAMES) -> Markup:
+        """One reference in full: in the CSL style when the site sets one, else the house style."""
+        if key in self.styled_html:
+            return self.styled_html[key]
         return format_entry(key, self.references, self.labels, name_limit)
 
 
@@ -163,11 +168,18 @@ def _build_knowledge_base(root: Path, settings: Settings, pages: dict[str, str],
     problems += check_year_labels(listed.values(), settings.bibliography)
     warnings = [p for p in problems if p.severity != "error"]
     errors = [p for p in problems if p.severity == "error"]
+    style, found = _style(root, settings)
+    errors += found
     if errors:  # notes wait until the errors are fixed
         raise FindingsError(errors + [p for p in warnings if p.severity == "warning"])
 
-    labels = assign_labels(listed.values())
-    references = dict(sorted(listed.items(), key=lambda item: sort_key(item[1], labels[item[0]])))
+    styled = apply_style(style, listed) if style is not None else None
+    if styled:  # the order and labels the CSL style gives
+        labels = styled.labels
+        references = {key: listed[key] for key in styled.order}
+    else:
+        labels = assign_labels(listed.values())
+        references = dict(sorted(listed.items(), key=lambda item: sort_key(item[1], labels[item[0]])))
     theme_order = {t.id: i for i, t in enumerate(settings.themes)}
     # The parsed files' line tables are only needed for messages: the published records drop them.
     published = sorted((replace(r, document=None) for r in records if r.finding.status == "published"),
@@ -178,7 +190,22 @@ def _build_knowledge_base(root: Path, settings: Settings, pages: dict[str, str],
             cited_by[key].append(record)
     return KnowledgeBase(settings.themes, published, references, labels, questions, warnings,
                          len(records) - len(published), dict(cited_by), dict(cited_in_pages),
-                         {r.id: summary_citations[r.id] for r in published}, settings.facets, settings.maps)
+                         {r.id: summary_citations[r.id] for r in published}, settings.facets, settings.maps,
+                         styled.html if styled else {})
+
+
+def _style(root: Path, settings: Settings) -> tuple[CitationStylesStyle | None, list[Problem]]:
+    """The CSL style the ``style`` setting names, or None for the house style."""
+    if settings.style == "house":
+        return None, []
+    path, problems = locate(root, "style", settings.style)
+    if path is None:
+        return None, problems
+    try:
+        return load_style(path), []
+    except StyleError as error:
+        return None, [Problem(settings.style, 0, 0, f"not a CSL style the processor can read ({error}); give a .csl "
+                              "file from the CSL styles repository, or set style: house")]
 
 
 def _listed(bibliography: Bibliography, cited: set[str], which: str) -> dict[str, Reference]:

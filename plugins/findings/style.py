@@ -32,10 +32,11 @@ from .problems import Problem
 class Label:
     authors: str
     year: str
+    separator: str = ", "  # between the names and the year in brackets: ", " here and in APA, " " in Chicago
 
     @property
     def parenthetical(self) -> str:
-        return f"{self.authors}, {self.year}"
+        return f"{self.authors}{self.separator}{self.year}" if self.year else self.authors
 
     @property
     def narrative(self) -> str:
