@@ -80,8 +80,8 @@ responsibility knowledge skill confidence learning practice approach model pilot
 initiative activity event space building park library centre youth older people families
 """.split()
 CONNECTIVES = "and but while because although so as where when which that often rarely usually".split()
-TAGS = ["councils", "police", "schools", "health", "housing", "assets", "funding", "covid-19",
-        "relationships", "power", "volunteers", "youth", "evaluation", "survey", "strategy",
+TAGS = ["councils", "policing", "schools", "wellbeing", "housing", "assets", "funding", "covid-19",
+        "relationships", "power", "volunteers", "youth", "evaluations", "surveys", "strategy",
         "local-plans", "trust", "capacity", "commissioning", "devolution", "engagement", "leadership",
         "networks", "skills", "parks", "libraries", "budget-cuts", "contracts", "accountability", "voice"]
 METHODS = [f"method-{n}" for n in range(1, 6)]

@@ -73,3 +73,19 @@ def test_the_wheel_installs_and_works_outside_this_repository(tmp_path):
     number, location = version.stdout.split()
     assert number == "0.2.0" and Path(location).is_relative_to(tmp_path / "venv")
     assert (outside / "kb" / "site" / "index.html").is_file()
+
+
+def test_a_new_knowledge_base_with_a_csl_style_builds_strict_with_its_own_evidence_map(run_cli, build_site, tmp_path):
+    target = tmp_path / "kb"
+    assert run_cli("init", str(target), "--site-name", "Another team", "--theme", "Housing", cwd=tmp_path)[0] == 0
+    (target / "apa.csl").write_bytes((REPO / "tests" / "data" / "csl" / "apa.csl").read_bytes())
+    config = target / "mkdocs.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace("      licence: CC-BY-4.0\n",
+                                                                 "      licence: CC-BY-4.0\n      style: apa.csl\n"),
+                      encoding="utf-8")
+    code, output, site = build_site(config, tmp_path / "site")
+    assert code == 0, output
+    evidence_map = (site / "evidence-map" / "index.html").read_text(encoding="utf-8")
+    assert '<th scope="col">Rural areas</th>' in evidence_map and "Housing" in evidence_map
+    listing = (site / "bibliography" / "index.html").read_text(encoding="utf-8")
+    assert "Smith, J., &amp; Patel, R. (2020)." in listing
