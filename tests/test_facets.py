@@ -6,6 +6,7 @@ writes it again after a deliberate change)."""
 from __future__ import annotations
 
 import hashlib
+import re
 import json
 import os
 from pathlib import Path
@@ -131,3 +132,17 @@ def test_a_map_on_an_undeclared_facet_is_a_settings_error(project, run_cli):
     assert code == 1
     assert ("plugins.findings.evidence_maps: map 1: rows 'places' is not themes or a facet declared here; "
             "the facets are evidence, public-bodies") in out
+
+
+def test_the_evidence_map_tells_no_evidence_from_not_specific_and_counts_sources(built_site):
+    page = (built_site / "evidence-map" / "index.html").read_text(encoding="utf-8")
+    rows = {re.sub(r"<[^>]+>", "", row.split("</th>")[0]).strip(): row
+            for row in re.findall(r"<tr>(.*?)</tr>", page[page.index("<tbody"):], re.S)}
+    # The four findings on what partnerships and public bodies gain name no kind of public body.
+    gain = rows["What partnerships and public bodies gain"]
+    assert gain.count('class="unspecific"') == 5 and 'class="gap"' not in gain
+    # Two findings on power dynamics about councils, both from one source.
+    power = rows["Power dynamics"]
+    assert re.search(r'<td class="one-source"><a [^>]*>2</a> <span class="cell-sources">\(1\)</span> '
+                     r'<span class="cell-note">one source</span></td>', power), power
+    assert "its 4 findings name no kind of public body." in page

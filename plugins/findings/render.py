@@ -162,8 +162,14 @@ class MapRow:
     title: str
     target: str  # the page the row's heading links to
     records: list  # every finding of the row
-    cells: list[tuple[int, str]]  # per column value: how many findings, and the page (and anchor) listing them
+    cells: list[tuple[int, int, str]]  # per column value: findings, distinct sources, the page (and anchor) listing them
     questions: list  # the open questions on the row's theme
+
+    @property
+    def specific(self) -> bool:
+        """Whether any of the row's findings names a value of the columns (if none does, its
+        empty cells say "not specific", not "no evidence")."""
+        return any(cell[0] for cell in self.cells)
 
 
 def map_rows(kb: KnowledgeBase, facets: FacetRecords, chosen: EvidenceMap) -> list[MapRow]:
@@ -171,7 +177,7 @@ def map_rows(kb: KnowledgeBase, facets: FacetRecords, chosen: EvidenceMap) -> li
     rows = []
     if chosen.rows == "themes":
         for theme in kb.themes:
-            cells = [(len(facets[columns.id][value.id].get(theme.id, [])), f"{facet_path(columns, value.id)}#{theme.id}")
+            cells = [_cell(facets[columns.id][value.id].get(theme.id, []), f"{facet_path(columns, value.id)}#{theme.id}")
                      for value in columns.values]
             rows.append(MapRow(theme.title, theme_path(theme.id), kb.by_theme.get(theme.id, []), cells,
                                [question for question in kb.questions if theme.id in question.themes]))
@@ -179,10 +185,15 @@ def map_rows(kb: KnowledgeBase, facets: FacetRecords, chosen: EvidenceMap) -> li
     row_facet = next(facet for facet in kb.facets if facet.id == chosen.rows)
     for value in row_facet.values:
         records = [record for records in facets[row_facet.id][value.id].values() for record in records]
-        cells = [(sum(column.id in columns.values_of(record.finding) for record in records),
-                  facet_path(columns, column.id)) for column in columns.values]
+        cells = [_cell([record for record in records if column.id in columns.values_of(record.finding)],
+                       facet_path(columns, column.id)) for column in columns.values]
         rows.append(MapRow(value.label, facet_path(row_facet, value.id), records, cells, []))
     return rows
+
+
+def _cell(records: list, target: str) -> tuple[int, int, str]:
+    sources = {citation.key for record in records for citation in record.finding.citations}
+    return len(records), len(sources), target
 
 
 def evidence_map_paths(kb: KnowledgeBase) -> list[str]:
