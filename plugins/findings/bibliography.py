@@ -59,8 +59,8 @@ BIBLATEX_ALIASES = {"journaltitle": "journal", "location": "address", "archivepr
 # (annotation, annote, comment, review), owner, timestamp, groups, mendeley-*, jabref-* ...
 PUBLIC_FIELDS = frozenset("""
     title subtitle titleaddon shorttitle booktitle booksubtitle booktitleaddon maintitle
-    mainsubtitle maintitleaddon journal journalsubtitle issuetitle issuesubtitle series volume volumes number issue part
-    pages eid chapter edition type howpublished note publisher institution school organization
+    mainsubtitle maintitleaddon journal journalsubtitle issuetitle issuesubtitle series volume volumes
+    number issue part pages eid chapter edition type howpublished note publisher institution school organization
     address year date month urldate eventtitle venue eventdate doi url eprint eprinttype
     eprintclass isbn issn abstract keywords language version pubstate yearlabel crossref entryset
 """.split())

@@ -21,7 +21,7 @@ from citeproc.source.json import CiteProcJSON
 from markupsafe import Markup
 
 from .bibliography import Reference
-from .style import Label, full_title, type_words, year_letters
+from .style import Label, full_title, lettered_years, type_words
 
 CSL_TYPES = {"article": "article-journal", "book": "book", "incollection": "chapter", "inbook": "chapter",
              "inproceedings": "paper-conference", "conference": "paper-conference", "report": "report",
@@ -115,10 +115,8 @@ def _add_year_letters(labels: dict[str, Label], html: dict[str, Markup], referen
     for (_, year), keys in groups.items():
         if len(keys) < 2 or not year:
             continue
-        pinned = {references[k].get("yearlabel") for k in keys}  # a yearlabel the organisation has published
-        letters = (year + letter for letter in year_letters() if year + letter not in pinned)
-        for key in sorted(keys, key=lambda k: (references[k].get("title").lower(), k)):
-            lettered = references[key].get("yearlabel") or next(letters)
+        group = [references[key] for key in keys]
+        for key, lettered in lettered_years(group, year, {r.get("yearlabel") for r in group}).items():
             labels[key] = replace(labels[key], year=lettered)
             html[key] = Markup(re.sub(rf"\b{re.escape(year)}\b", lettered, str(html[key]), count=1))
 

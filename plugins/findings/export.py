@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 
 import bibtexparser
 from bibtexparser.entrypoint import default_unparse_stack
@@ -14,6 +13,7 @@ from bibtexparser.model import Entry, Field
 
 from .bibliography import Reference
 from .csl import csl_data
+from .models import slugify
 from .names import Person
 from .pipeline import KnowledgeBase
 from .render import Site, finding_path, page_url
@@ -100,7 +100,7 @@ def data_package(site: Site, files: dict[str, str]) -> dict:
     """A Frictionless Data Package describing the data files and their licence, so the terms
     travel with the data (a JSON array or a CSV file has nowhere of its own to say them)."""
     licence, name, address = site.licence
-    package: dict = {"profile": "data-package", "name": re.sub(r"[^a-z0-9]+", "-", site.name.lower()).strip("-"),
+    package: dict = {"profile": "data-package", "name": slugify(site.name),
                      "title": site.name, "homepage": site.url or None,
                      "licenses": [{"name": licence, "title": name, "path": address}] if licence else [],
                      "contributors": [{"title": site.author, "role": "publisher"}] if site.author else [],

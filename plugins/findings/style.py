@@ -61,6 +61,14 @@ def year_letters() -> Iterator[str]:
             yield "".join(letters)
 
 
+def lettered_years(group: list[Reference], year: str, pinned: set[str]) -> dict[str, str]:
+    """The year labels of works that would be cited alike: each its own ``yearlabel`` if it
+    pins one, else the next letter (a, b … in title order) that no entry has ``pinned``."""
+    letters = (year + letter for letter in year_letters() if year + letter not in pinned)
+    return {reference.key: reference.get("yearlabel") or next(letters)
+            for reference in sorted(group, key=lambda r: (r.get("title").lower(), r.key))}
+
+
 def assign_labels(references: Iterable[Reference]) -> dict[str, Label]:
     """Labels for the whole bibliography: letters only where a label and year repeat, never a
     letter an entry of the same author label has pinned with ``yearlabel``."""
@@ -80,9 +88,8 @@ def assign_labels(references: Iterable[Reference]) -> dict[str, Label]:
         if len(group) == 1:
             labels[group[0].key] = Label(authors, group[0].get("yearlabel") or year)
             continue
-        letters = (year + letter for letter in year_letters() if year + letter not in pins[authors])
-        for reference in sorted(group, key=lambda r: (r.get("title").lower(), r.key)):
-            labels[reference.key] = Label(authors, reference.get("yearlabel") or next(letters))
+        for key, lettered in lettered_years(group, year, pins[authors]).items():
+            labels[key] = Label(authors, lettered)
     for reference in sets:  # an @set is cited as its first member is
         first = next((m for m in reference.members if m in labels), None)
         labels[reference.key] = labels[first] if first else Label(author_label(reference), reference.year)
