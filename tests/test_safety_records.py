@@ -261,7 +261,7 @@ def test_a_summary_citing_a_key_not_in_citations_is_an_error_at_the_citation(pro
     ('title: ""\n' + GOOD, "1:1: title: is empty; write it out"),
     ("title: A claim.\n" + GOOD + '"\\e[2K\\rfindings/x.yml:1: all good": 1\n',
      "5:1: 'U+001B[2KU+000Dfindings/x.yml:1: all good' is not a known field; known fields: title, theme, summary, "
-     "citations, statistics, tags, related, status, added, evidence, public_bodies"),
+     "citations, statistics, tags, related, status, added, reviewed, evidence, public_bodies"),
     ("title: A claim.\n" + GOOD + "evidence: \"\\e[31mred\"\n", "5:1: evidence: 'U+001B[31mred' is not one of "
                                                               "survey, qualitative, evaluation, internal-data, literature"),
 ], ids=["list for text", "number for a statistic", "not a date", "empty", "escape in a key", "escape in a value"])

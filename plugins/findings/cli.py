@@ -259,7 +259,7 @@ def _ask(prompt: str) -> str:
 
 
 def schema_text(settings: Settings) -> str:
-    return json.dumps(finding_json_schema([t.id for t in settings.themes], tuple(settings.facets)), indent=2) + "\n"
+    return json.dumps(finding_json_schema([t.id for t in settings.themes], tuple(settings.facets), settings.ratings), indent=2) + "\n"
 
 
 def schema(args: argparse.Namespace) -> int:

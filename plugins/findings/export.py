@@ -19,7 +19,7 @@ from .pipeline import KnowledgeBase
 from .render import Site, finding_path, page_url
 
 # The table's columns: a finding's id, title and theme, one column per facet, then these.
-CSV_COLUMNS_AFTER_FACETS = ("tags", "citations", "statistics", "url")
+CSV_COLUMNS_AFTER_FACETS = ("tags", "citations", "statistics", "strength", "url")
 # A cell starting with one of these is read by a spreadsheet as a formula (OWASP: CSV injection).
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -35,6 +35,7 @@ def findings_data(kb: KnowledgeBase, site: Site) -> list[dict]:
     rows = []
     for record in kb.findings:
         finding = record.finding
+        strength = kb.strength[record.id]
         rows.append({
             "id": record.id,
             "title": finding.title,
@@ -47,11 +48,23 @@ def findings_data(kb: KnowledgeBase, site: Site) -> list[dict]:
             "citations": [{"key": c.key, "locator": c.locator, "label": kb.labels[c.key].parenthetical,
                            "reference": kb.reference_text[c.key]} for c in finding.citations],
             "statistics": [s.model_dump() for s in finding.statistics],
+            "strength": {"id": strength.id, "label": strength.label, "level": strength.level,
+                         "levels": strength.levels, "rated": strength.rated, "sources": strength.sources,
+                         "authors": strength.authors, "latest": strength.latest},
             "related": list(finding.related),
-            "added": finding.added.isoformat() if finding.added else None,
+            "added": record.published_on.isoformat() if record.published_on else None,
+            "reviewed": record.reviewed_on.isoformat() if record.reviewed_on else None,
             "url": base + page_url(finding_path(record.id), site.directory_urls),
         })
     return rows
+
+
+def _statistic_cell(statistic: dict) -> str:
+    """'64 per cent: partnership members who … (n = 1,234, 2020) (localtrust2020survey)'."""
+    counted = ", ".join(filter(None, [f"n = {statistic['n']:,}" if statistic["n"] else "",
+                                      str(statistic["year"] or "")]))
+    return (f"{statistic['value']} {statistic['unit']}: {statistic['measure']}" + (f" ({counted})" if counted else "")
+            + f" ({statistic['source']})")
 
 
 def export_files(kb: KnowledgeBase, site: Site) -> dict[str, str]:
@@ -65,8 +78,7 @@ def export_files(kb: KnowledgeBase, site: Site) -> dict[str, str]:
         writer.writerow(map(_csv_cell, [
             row["id"], row["title"], row["theme"], *facets, "; ".join(row["tags"]),
             "; ".join(c["key"] + (f" ({c['locator']})" if c["locator"] else "") for c in row["citations"]),
-            "; ".join(f"{s['value']} {s['unit']}: {s['measure']} ({s['source']})" for s in row["statistics"]),
-            row["url"],
+            "; ".join(map(_statistic_cell, row["statistics"])), row["strength"]["label"], row["url"],
         ]))
     # Each source is written once; the whole lists join those (as writing them whole would).
     bib = {key: to_bibtex([reference]) for key, reference in kb.references.items()}

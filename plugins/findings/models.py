@@ -13,9 +13,8 @@ from collections import Counter
 from functools import lru_cache
 from typing import Annotated, Any, Iterable, Literal
 
-from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, FiniteFloat, StringConstraints, field_serializer,
-                      ValidationInfo, create_model, field_validator,
-                      model_validator)
+from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, FiniteFloat, StringConstraints,
+                      ValidationInfo, create_model, field_serializer, field_validator, model_validator)
 from pydantic_core import PydanticCustomError
 
 # Characters no text may hold: control characters (C0, DEL, C1; Markdown may hold tabs and
@@ -106,6 +105,28 @@ class Statistic(Record):
     measure: OneLine = Field(description="What is measured, in words.")
     source: OneLine = Field(description="The BibTeX key of the source the figure comes from.")
     headline: bool = Field(default=False, description="Show this figure among the headline figures on the home page.")
+    n: int | None = Field(default=None, ge=1, description="How many the figure is out of: the sample size, e.g. 1234.")
+    population: OneLine | None = Field(default=None, description="Who or what was counted, e.g. 'partnership members'.")
+    year: int | None = Field(default=None, description="When the figure was measured, e.g. 2020.")
+
+    @field_validator("n", mode="before")
+    @classmethod
+    def _count(cls, value: object) -> object:
+        """A sample size may be written as people write it: 1,234 (YAML reads that as text)."""
+        if isinstance(value, str) and re.fullmatch(r"\d{1,3}(,\d{3})+|\d+", value.strip()):
+            return int(value.replace(",", ""))
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+            raise PydanticCustomError("count", "{value} is not a count; write the sample size as a whole number, "
+                                      "such as 1234 or 1,234", {"value": repr(value) if isinstance(value, str) else value})
+        return value
+
+    @field_validator("year", mode="before")
+    @classmethod
+    def _four_digits(cls, value: object) -> object:
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or not 1000 <= value <= 9999):
+            raise PydanticCustomError("year", "{value} is not a year; write it in four digits, such as 2020",
+                                      {"value": repr(value) if isinstance(value, str) else value})
+        return value
 
     @field_serializer("value")
     def _whole_as_int(self, value: float) -> int | float:
@@ -126,7 +147,10 @@ class Finding(Record):
     tags: list[Id] = []
     related: list[Id] = Field(default=[], description="Ids of related findings.")
     status: Literal["draft", "published"] = "published"
-    added: datetime.date | None = Field(default=None, description="When the finding was added.")
+    added: datetime.date | None = Field(default=None, description=(
+        "When the finding was first published (default: when its file was first committed)."))
+    reviewed: datetime.date | None = Field(default=None, description=(
+        "When the research team last reviewed the finding (default: when its file was last committed)."))
 
 
 class Theme(Record):
@@ -170,6 +194,25 @@ class Facet(Record):
         return list(given) if isinstance(given, list) else [given] if given else []
 
 
+class StrengthLevel(Record):
+    """One step of the rating scale a research team declares for the strength of evidence."""
+
+    id: Id
+    label: OneLine
+    description: OneLine = ""
+
+
+class StrengthSettings(Record):
+    kinds: Id | None = Field(default=None, description="The facet whose values are kinds of evidence, if any.")
+    scale: list[StrengthLevel] = Field(default=[], description=(
+        "A rating the research team may give each finding (strength: <id>), weakest first; without it the "
+        "strength is judged from the sources alone."))
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return {level.id: level.label for level in self.scale}
+
+
 def _repeated(ids: Iterable[str]) -> list[str]:
     """The ids given more than once."""
     seen = Counter(ids)
@@ -184,16 +227,20 @@ class EvidenceMap(Record):
     columns: Id = Field(description="A facet's id.")
 
 
-def finding_model(facets: tuple[Facet, ...]) -> type[Finding]:
+def finding_model(facets: tuple[Facet, ...], ratings: tuple[str, ...] = ()) -> type[Finding]:
     """The record model of a site's findings: Finding with a field per facet, which takes one
-    of the facet's value ids (or a list of them when ``multiple``). Made once per set of facets."""
-    return _finding_model(tuple(facet.model_dump_json(exclude_defaults=True) for facet in facets))
+    of the facet's value ids (or a list of them when ``multiple``), and ``strength`` when the site
+    declares a rating scale (``ratings``, its ids). Made once per set of facets and ratings."""
+    return _finding_model(tuple(facet.model_dump_json(exclude_defaults=True) for facet in facets), ratings)
 
 
 @lru_cache(maxsize=16)
-def _finding_model(declared: tuple[str, ...]) -> type[Finding]:
+def _finding_model(declared: tuple[str, ...], ratings: tuple[str, ...]) -> type[Finding]:
     facets = [Facet.model_validate_json(text) for text in declared]
     fields: dict[str, Any] = {}
+    if ratings:
+        fields["strength"] = (Literal[ratings] | None, Field(default=None, description=(  # type: ignore[valid-type]
+            "The research team's rating of the strength of evidence: " + ", ".join(ratings))))
     for facet in facets:
         choice = Literal[tuple(facet.labels)]  # type: ignore[valid-type]
         description = f"{facet.title}: " + ", ".join(f"{v.id} ({v.label})" for v in facet.values)
@@ -202,10 +249,10 @@ def _finding_model(declared: tuple[str, ...]) -> type[Finding]:
     return create_model("Finding", __base__=Finding, __doc__=Finding.__doc__, **fields)
 
 
-def finding_json_schema(theme_ids: list[str], facets: tuple[Facet, ...] = ()) -> dict:
-    """The JSON Schema editors use for finding files, with the project's theme ids and facet
-    values to pick from."""
-    schema = finding_model(facets).model_json_schema()
+def finding_json_schema(theme_ids: list[str], facets: tuple[Facet, ...] = (), ratings: tuple[str, ...] = ()) -> dict:
+    """The JSON Schema editors use for finding files, with the project's theme ids, facet
+    values and ratings to pick from."""
+    schema = finding_model(facets, ratings).model_json_schema()
     schema["title"] = "Finding"
     schema["properties"]["theme"]["enum"] = list(theme_ids)
     return schema
@@ -253,6 +300,10 @@ class Settings(Record):
     evidence_maps: list[EvidenceMap] = Field(default=[], description=(
         "The evidence maps: rows (themes, or a facet) by columns (a facet). Default: themes by the first facet "
         "allowing several values."))
+    strength: StrengthSettings = Field(default=StrengthSettings(), description=(
+        "How the strength of evidence is shown: the facet of kinds of evidence, and an optional rating scale."))
+    history: bool = Field(default=True, description=(
+        "Date findings that give no added or reviewed date from their files' git history."))
 
     @field_validator("licence_url")
     @classmethod
@@ -277,7 +328,7 @@ class Settings(Record):
         repeated = _repeated(facet.id for facet in facets)
         if repeated:
             raise ValueError(f"facet id given more than once: {', '.join(repeated)}; give each facet its own id")
-        taken = [facet.id for facet in facets if facet.field in Finding.model_fields]
+        taken = [facet.id for facet in facets if facet.field in Finding.model_fields or facet.field == "strength"]
         if taken:
             raise ValueError(f"facet id {', '.join(taken)} is the name of a finding's own field; choose another")
         for facet in facets:
@@ -305,9 +356,25 @@ class Settings(Record):
         several = [facet for facet in self.facets if facet.multiple]
         return self.evidence_maps or ([EvidenceMap(columns=several[0].id)] if several else [])
 
+    @field_validator("strength")
+    @classmethod
+    def _strength_kinds(cls, strength: StrengthSettings, info: ValidationInfo) -> StrengthSettings:
+        facets = [facet.id for facet in info.data.get("facets") or []]
+        if strength.kinds and strength.kinds not in facets:
+            raise ValueError(f"kinds '{strength.kinds}' is not a facet declared here; the facets are "
+                             f"{', '.join(facets) or 'none'}")
+        repeated = _repeated(level.id for level in strength.scale)
+        if repeated:
+            raise ValueError(f"the strength scale gives {', '.join(repeated)} more than once")
+        return strength
+
+    @property
+    def ratings(self) -> tuple[str, ...]:
+        return tuple(level.id for level in self.strength.scale)
+
     @property
     def finding_model(self) -> type[Finding]:
-        return finding_model(tuple(self.facets))
+        return finding_model(tuple(self.facets), self.ratings)
 
     @field_validator("themes")
     @classmethod

@@ -3,6 +3,7 @@ that the render and export stages (and the MkDocs plugin) read from."""
 
 from __future__ import annotations
 
+import datetime
 import gc
 import re
 from collections import defaultdict
@@ -17,8 +18,10 @@ from markupsafe import Markup
 from .bibliography import Bibliography, Reference, read_bibliography
 from .citations import Cite, CitationLinker, CitationMatch, find_citations, find_matches
 from .csl import CitationStylesStyle, StyleError, apply_style, load_style
-from .models import EvidenceMap, Facet, Question, Settings, Theme
+from .history import file_dates
+from .models import EvidenceMap, Facet, Question, Settings, StrengthSettings, Theme
 from .problems import FindingsError, Problem, did_you_mean
+from .strength import Strength, weigh
 from .style import (MAX_NAMES, TOOLTIP_NAMES, Label, assign_labels, check_year_labels, format_entry, print_notes,
                     sort_key, tooltip)
 from .validate import FindingRecord, check_references, load_findings, load_questions, locate, record_files
@@ -39,6 +42,7 @@ class KnowledgeBase:
     facets: list[Facet] = field(default_factory=list)
     maps: list[EvidenceMap] = field(default_factory=list)  # the first is the page /evidence-map/
     styled_html: dict[str, Markup] = field(default_factory=dict)  # references in a CSL style, when one is set
+    strength_settings: StrengthSettings = field(default_factory=StrengthSettings)
 
     def __post_init__(self) -> None:
         self.finding_by_id = {r.id: r for r in self.findings}
@@ -46,6 +50,12 @@ class KnowledgeBase:
         self.by_theme: dict[str, list[FindingRecord]] = defaultdict(list)
         for record in self.findings:
             self.by_theme[record.finding.theme].append(record)
+
+    @cached_property
+    def strength(self) -> dict[str, Strength]:
+        """Each finding's strength of evidence, by id."""
+        kinds = next((f for f in self.facets if f.id == self.strength_settings.kinds), None)
+        return {r.id: weigh(r, self.references, self.strength_settings, kinds) for r in self.findings}
 
     @cached_property
     def reference_html(self) -> dict[str, Markup]:
@@ -119,7 +129,7 @@ def _build_knowledge_base(root: Path, settings: Settings, pages: dict[str, str],
                           every_entry: bool) -> KnowledgeBase:
     folder, problems = locate(root, "findings", settings.findings, folder=True)
     files, found = record_files(folder, root) if folder else ([], [])
-    records, loaded = load_findings(files, root, settings.themes, settings.facets)
+    records, loaded = load_findings(files, root, settings.themes, settings.facets, settings.strength.labels)
     problems += found + loaded
     bibliography_path, found = locate(root, "bibliography", settings.bibliography)
     bibliography = read_bibliography(bibliography_path, settings.bibliography) if bibliography_path else Bibliography()
@@ -181,8 +191,9 @@ def _build_knowledge_base(root: Path, settings: Settings, pages: dict[str, str],
         labels = assign_labels(listed.values())
         references = dict(sorted(listed.items(), key=lambda item: sort_key(item[1], labels[item[0]])))
     theme_order = {t.id: i for i, t in enumerate(settings.themes)}
+    history = file_dates(folder) if settings.history and folder else {}
     # The parsed files' line tables are only needed for messages: the published records drop them.
-    published = sorted((replace(r, document=None) for r in records if r.finding.status == "published"),
+    published = sorted((_dated(r, history.get(root / r.path)) for r in records if r.finding.status == "published"),
                        key=lambda r: (theme_order[r.finding.theme], r.id))
     cited_by: dict[str, list[FindingRecord]] = defaultdict(list)
     for record in published:
@@ -191,7 +202,16 @@ def _build_knowledge_base(root: Path, settings: Settings, pages: dict[str, str],
     return KnowledgeBase(settings.themes, published, references, labels, questions, warnings,
                          len(records) - len(published), dict(cited_by), dict(cited_in_pages),
                          {r.id: summary_citations[r.id] for r in published}, settings.facets, settings.maps,
-                         styled.html if styled else {})
+                         styled.html if styled else {}, settings.strength)
+
+
+def _dated(record: FindingRecord, history: tuple[datetime.date, datetime.date] | None) -> FindingRecord:
+    """A published record: its dates (its own, else its file's first and last commits), without
+    its file's line table, which only messages need."""
+    first, last = history or (None, None)
+    published = record.finding.added or first
+    reviewed = record.finding.reviewed or (last if last and (not published or last > published) else None)
+    return replace(record, document=None, published_on=published, reviewed_on=reviewed)
 
 
 def _style(root: Path, settings: Settings) -> tuple[CitationStylesStyle | None, list[Problem]]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import posixpath
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -20,6 +20,7 @@ from .citations import Cite
 from .escaping import text, url
 from .models import Citation, EvidenceMap, Facet
 from .pipeline import KnowledgeBase, cyclic_gc_paused
+from .strength import JUDGED
 from .validate import FindingRecord
 
 
@@ -45,6 +46,7 @@ def _environment() -> Environment:
     # Front-matter values: the theme prints them into <title> and <meta> unescaped.
     env.filters["yaml"] = lambda value: json.dumps(str(escape(value)), ensure_ascii=False)
     env.filters["number"] = lambda value: f"{int(value):,}" if float(value).is_integer() else f"{value:,}"
+    env.filters["day"] = lambda day: f"{day.day} {day:%B %Y}"  # 1 December 2020
     env.filters["plain"] = plain_text
     env.filters["lead"] = lead_paragraph
     env.tests["contains"] = lambda sequence, item: item in sequence
@@ -96,6 +98,7 @@ QUESTIONS_PATH = "questions.md"
 THEMES_INDEX_PATH = "themes/index.md"
 EVIDENCE_MAP_PATH = "evidence-map.md"
 BROWSE_PATH = "browse.md"
+STRENGTH_PATH = "strength-of-evidence.md"
 # Pages reached from other pages rather than the navigation (with each facet's folder).
 UNLISTED_FOLDERS = ("findings/", "sources/")
 # An evidence-map cell with this many findings or fewer is marked as thin evidence.
@@ -134,6 +137,11 @@ def render_pages(kb: KnowledgeBase, site: Site) -> dict[str, str]:
                   for record in kb.cited_by.get(key, [])]
         pages[source_path(reference)] = ("source.md.j2", {"key": key, "reference": reference, "label": kb.labels[key],
                                                     "citing": citing})
+    judged = Counter(s.id for s in kb.strength.values() if not s.rated)
+    rated = Counter(s.id for s in kb.strength.values() if s.rated)
+    pages[STRENGTH_PATH] = ("strength.md.j2", {
+        "judged": JUDGED, "scale": kb.strength_settings.scale, "counts": judged, "rated": rated,
+        "kinds": next((f for f in kb.facets if f.id == kb.strength_settings.kinds), None)})
     pages[BIBLIOGRAPHY_PATH] = ("bibliography.md.j2", {})
     pages[QUESTIONS_PATH] = ("questions.md.j2", {})
     summaries: dict[tuple[str, str], str] = {}  # a summary is linked once for all pages at the same depth
@@ -296,13 +304,13 @@ def _render(template: str, page: str, kb: KnowledgeBase, site: Site, context: di
         kb=kb, site=site, page=page, link=link, url=lambda path: page_url(path, site.directory_urls), cite=cite,
         summary=summary, theme_path=theme_path, finding_path=finding_path, source_path=source_path,
         facet_path=facet_path, thin=THIN, bibliography=BIBLIOGRAPHY_PATH, questions=QUESTIONS_PATH,
-        evidence_map=EVIDENCE_MAP_PATH, **context)
+        evidence_map=EVIDENCE_MAP_PATH, methodology=STRENGTH_PATH, **context)
 
 
 # What generated pages may contain once rendered: ordinary document markup, ids and classes, and
 # links with safe schemes. Scripts, frames, event handlers and javascript: URLs are removed.
 _ATTRIBUTES = {tag: set(names) for tag, names in nh3.ALLOWED_ATTRIBUTES.items()}
-_ATTRIBUTES["*"] = _ATTRIBUTES.get("*", set()) | {"id", "class", "title", "aria-label"}
+_ATTRIBUTES["*"] = _ATTRIBUTES.get("*", set()) | {"id", "class", "title", "aria-label", "aria-hidden"}
 _ATTRIBUTES["a"] = _ATTRIBUTES.get("a", set()) | {"rel"}
 
 

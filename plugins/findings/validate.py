@@ -3,6 +3,7 @@ records against each other (themes, citation keys, related findings, unique ids)
 
 from __future__ import annotations
 
+import datetime
 import os
 import re
 from dataclasses import dataclass
@@ -27,6 +28,9 @@ class FindingRecord:
     path: str
     finding: Finding
     document: YamlDocument | None  # kept while the records are checked
+    # When it was first published and last reviewed: its own dates, else its file's history.
+    published_on: datetime.date | None = None
+    reviewed_on: datetime.date | None = None
 
 
 def describe_errors(document: YamlDocument, error: ValidationError, model: type[BaseModel],
@@ -174,14 +178,15 @@ def record_files(folder: Path, root: Path) -> tuple[list[Path], list[Problem]]:
     return sorted(files, key=str), problems
 
 
-def load_findings(files: list[Path], root: Path, themes: Iterable[Theme] = (),
-                  facets: Iterable[Facet] = ()) -> tuple[list[FindingRecord], list[Problem]]:
-    """Read and validate every finding file against the model the site's facets make; report
-    repeated ids across folders. A theme or facet value written by its title or label, or
-    misspelt, gets a did-you-mean."""
-    facets = tuple(facets)
-    model = finding_model(facets)
-    titles = {"theme": {theme.id: theme.title for theme in themes}} | {facet.field: facet.labels for facet in facets}
+def load_findings(files: list[Path], root: Path, themes: Iterable[Theme] = (), facets: Iterable[Facet] = (),
+                  ratings: dict[str, str] | None = None) -> tuple[list[FindingRecord], list[Problem]]:
+    """Read and validate every finding file against the model the site's facets and rating
+    scale (``ratings``: id → label) make; report repeated ids across folders. A theme, facet
+    value or rating written by its title or label, or misspelt, gets a did-you-mean."""
+    facets, ratings = tuple(facets), ratings or {}
+    model = finding_model(facets, tuple(ratings))
+    titles = ({"theme": {theme.id: theme.title for theme in themes}, "strength": ratings}
+              | {facet.field: facet.labels for facet in facets})
     records: list[FindingRecord] = []
     problems: list[Problem] = []
     first_seen: dict[str, str] = {}
