@@ -143,7 +143,7 @@ def test_lint_and_build_resolve_mkdocs_tags(run_cli, build_site, project, tmp_pa
     assert (code, out) == (0, ""), out + err
     code, output, site = build_site(project.config, tmp_path / "site")
     assert code == 0, output
-    assert "Local Trust" in (site / "findings" / "influence-local-decision-making" / "index.html").read_text()
+    assert "Local Trust" in (site / "influence-local-decision-making" / "index.html").read_text()
 
 
 @pytest.mark.parametrize("old, new, message", [

@@ -43,14 +43,14 @@ def test_an_apa_site_writes_references_and_citations_in_apa(copy_sample, build_s
     # The three Local Trust works of 2020 keep their letters, the pinned 2020a included.
     assert re.search(r"Local Trust\. \(2020a\)\. National Survey of Big Local partnership members 2020", listing)
     assert "Local Trust. (2020b)" in listing and "Local Trust. (2020c)" in listing
-    finding = (site / "findings" / "influence-local-decision-making" / "index.html").read_text(encoding="utf-8")
+    finding = (site / "influence-local-decision-making" / "index.html").read_text(encoding="utf-8")
     assert re.search(r'bibliography/#localtrust2020survey"[^>]*>Local Trust, 2020a</a>', finding), finding
 
 
 def test_a_chicago_site_cites_without_a_comma(copy_sample, build_site, tmp_path):
     code, output, site = build_site(styled_site(copy_sample, "chicago"), tmp_path / "site")
     assert code == 0, output
-    finding = (site / "findings" / "influence-local-decision-making" / "index.html").read_text(encoding="utf-8")
+    finding = (site / "influence-local-decision-making" / "index.html").read_text(encoding="utf-8")
     assert re.search(r'bibliography/#localtrust2020survey"[^>]*>Local Trust 2020a</a>', finding), finding
 
 

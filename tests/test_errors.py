@@ -38,18 +38,18 @@ def test_the_minimal_project_builds(minimal_site, page_text):
 
 
 def test_the_minimal_projects_finding_pages(minimal_site, page_text):
-    text = page_text.plain(minimal_page(minimal_site, page_text, "findings/influence-local-decision-making"))
+    text = page_text.plain(minimal_page(minimal_site, page_text, "influence-local-decision-making"))
     assert "64 per cent of partnership members feel they can influence local decision-making." in text
     assert "(Local Trust, 2020b)" in text  # 'Big Local rep…' takes 2020a by title order
     assert ("Local Trust (2020b). National Survey of Big Local partnership members 2020. "
             "London: Local Trust (unpublished data).") in text
-    devolving = page_text.plain(minimal_page(minimal_site, page_text, "findings/devolving-power-enables-local-solutions"))
+    devolving = page_text.plain(minimal_page(minimal_site, page_text, "devolving-power-enables-local-solutions"))
     assert "As Kaye (2020) argues" in devolving
     assert "(Kaye, 2020, p. 12; Local Trust, 2020a)" in devolving
 
 
 def test_finding_page_evidence_renders_on_a_site_without_admonition(minimal_site, page_text):
-    html = minimal_page(minimal_site, page_text, "findings/influence-local-decision-making")
+    html = minimal_page(minimal_site, page_text, "influence-local-decision-making")
     assert "!!!" not in page_text.plain(html)
     assert "<pre>" not in html
     assert re.search(r"<li><strong>64 per cent</strong>", html)
@@ -197,7 +197,7 @@ def test_cite_this_finding_has_no_double_full_stop(project, build_site, tmp_path
     project.write("mkdocs.yml", project.config.read_text().replace("site_url: https://example.org/findings/\n", ""))
     code, output, site_dir = build_site(project.config, tmp_path / "site")
     assert code == 0, output
-    html = (site_dir / "findings" / "devolving-power-enables-local-solutions" / "index.html").read_text()
+    html = (site_dir / "devolving-power-enables-local-solutions" / "index.html").read_text()
     citation = re.search(r'id="cite-this-finding".*?</h2>\s*<p>(.*?)</p>', html, re.S)[1]
     text = page_text.plain(citation)
     assert "Devolving power to communities would let them address local problems." in text

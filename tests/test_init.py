@@ -28,7 +28,7 @@ def test_init_writes_a_knowledge_base_that_lints_and_builds(run_cli, build_site,
     home = (site / "index.html").read_text(encoding="utf-8")
     assert "Climate action: what we know" in home and "Funding and resources" in home
     assert (site / "places" / "towns" / "index.html").is_file() and (site / "evidence-map" / "index.html").is_file()
-    finding = (site / "findings" / "residents-lead-local-projects" / "index.html").read_text(encoding="utf-8")
+    finding = (site / "residents-lead-local-projects" / "index.html").read_text(encoding="utf-8")
     assert "Local Trust &#38; partners, 2024" in finding
 
 

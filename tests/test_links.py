@@ -132,7 +132,7 @@ def test_no_broken_link_with_html_file_urls(copy_sample, build_site):
     config.write_text(config.read_text(encoding="utf-8") + "\nuse_directory_urls: false\n", encoding="utf-8")
     code, output, site = build_site(config, root / "site")
     assert code == 0, output
-    assert (site / "findings" / "councillor-dual-role-conflicts.html").is_file()
+    assert (site / "councillor-dual-role-conflicts.html").is_file()
     site_url = re.search(r"^site_url:[ \t]*(\S*)", config.read_text(encoding="utf-8"), re.M)[1]
     problems, checked = broken_links(site, site_url)
     assert checked > 1000

@@ -36,7 +36,7 @@ def test_raw_html_in_records_is_sanitised_on_built_pages(copy_sample, tmp_path):
                             env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
     assert result.returncode == 0, result.stderr
 
-    for page in ("findings/unsafe-html/index.html", "themes/covid-19/index.html"):
+    for page in ("unsafe-html/index.html", "themes/covid-19/index.html"):
         html = (site / page).read_text(encoding="utf-8")
         article = html[html.index("<article"):html.index("</article>")]
         assert "<script" not in article, page
@@ -47,7 +47,7 @@ def test_raw_html_in_records_is_sanitised_on_built_pages(copy_sample, tmp_path):
         assert "<strong>bold</strong>" in article
         assert '<a href="https://example.org">link</a>' in article
         # The theme page shows the summary's first paragraph; the finding's page all of it.
-        assert ("<li>first item</li>" in article) == page.startswith("findings/")
+        assert ("<li>first item</li>" in article) != page.startswith("themes/")
         head = html[:html.index("</head>")]
         assert "<script>alert(" not in head
 

@@ -31,7 +31,7 @@ def test_twenty_rebuilds_pick_up_edits_reuse_the_bibliography_and_keep_memory_fl
             edited = original.replace("64 per cent of partnership members", f"Edit {rebuild} - 64 per cent of members")
             (project.root / FINDING).write_text(edited, encoding="utf-8")
             build(config)  # every plugin event, as a serve rebuild runs them
-            page = (site / "findings" / "influence-local-decision-making" / "index.html").read_text(encoding="utf-8")
+            page = (site / "influence-local-decision-making" / "index.html").read_text(encoding="utf-8")
             assert f"Edit {rebuild} - 64 per cent of members" in page
             gc.collect()
             memory.append(tracemalloc.get_traced_memory()[0])

@@ -50,13 +50,13 @@ def test_theme_page_shows_the_first_paragraph_and_the_finding_page_all(project, 
     code, output, site = build_site(project.config, project.root / "site")
     assert code == 0, output
     theme = (site / "themes" / "power-dynamics" / "index.html").read_text(encoding="utf-8")
-    finding = (site / "findings" / "two-paragraphs" / "index.html").read_text(encoding="utf-8")
+    finding = (site / "two-paragraphs" / "index.html").read_text(encoding="utf-8")
     assert "The first paragraph, which the theme page shows (" in theme
     assert "The second paragraph" not in theme
     assert "The first paragraph" in finding and "The second paragraph, only on the finding" in finding
     # The citation in the summary links to the reference list from both pages.
     assert theme.count('href="../../bibliography/#kaye2020"') >= 2  # the summary and the Sources line
-    assert 'href="../../bibliography/#kaye2020"' in finding
+    assert 'href="../bibliography/#kaye2020"' in finding
 
 
 @pytest.mark.parametrize("summary", [
@@ -138,3 +138,26 @@ def test_plain_prose_makes_no_markup_the_sanitiser_would_remove(text):
     # No address of its own: the only links are the headings' permalinks (#slug) made by the toc.
     urls = [value for _, attrs in elements(html) for name, value in attrs if name in ("href", "src")]
     assert all(url.startswith("#") for url in urls), html
+
+
+def test_a_finding_page_is_at_the_top_of_the_site_and_its_old_address_leads_there(project, build_site):
+    code, output, site = build_site(project.config, project.root / "site")
+    assert code == 0, output
+    assert (site / "influence-local-decision-making" / "index.html").is_file()
+    moved = (site / "findings" / "influence-local-decision-making" / "index.html").read_text(encoding="utf-8")
+    assert '<link rel="canonical" href="../../influence-local-decision-making/">' in moved
+    assert '<meta http-equiv="refresh" content="0; url=../../influence-local-decision-making/">' in moved
+    assert '<meta name="robots" content="noindex">' in moved
+
+
+@pytest.mark.parametrize("finding_id, taken_by", [
+    ("browse", "a page of the site"), ("evidence", "the folder of the facet 'evidence'"),
+    ("index", "a page of the site"), ("about", "the page docs/about.md")])
+def test_a_finding_id_the_site_already_uses_is_an_error(project, run_cli, finding_id, taken_by):
+    project.write("docs/about.md", "# About\n")
+    project.write(f"findings/power-dynamics/{finding_id}.yml", "title: A claim.\ntheme: power-dynamics\n"
+                  "summary: Text.\ncitations: [kaye2020]\n")
+    code, out, _ = run_cli("lint", cwd=project.root)
+    assert code == 1
+    assert (f"findings/power-dynamics/{finding_id}.yml:1:1: finding id '{finding_id}' is taken by {taken_by}, and a "
+            f"finding's page is at /{finding_id}/; rename the file, e.g. to '{finding_id}-finding.yml'") in out

@@ -55,7 +55,7 @@ def test_hostile_entries_build_and_no_page_carries_script(hostile_site, page_tex
         content = page.read_text(encoding="utf-8")
         assert unsafe(content) == [], page
         assert "<img" not in content and "<b>" not in content, page
-    finding = (hostile_site.site / "findings/hostile-sources/index.html").read_text(encoding="utf-8")
+    finding = (hostile_site.site / "hostile-sources/index.html").read_text(encoding="utf-8")
     article = page_text.article(finding)
     # The markup stays visible text, and each citation is one link with its reference as tooltip.
     # (BibTeX's own braces are dropped, as BibTeX drops them.)
@@ -134,11 +134,11 @@ def test_every_key_bibtex_accepts_names_a_page_and_can_be_cited(project, build_s
     assert code == 0, output
     for slug in ("baez-article", "chambers-2014", "javascript-void", "müller2019"):
         assert (site / "sources" / slug / "index.html").is_file(), slug
-    html = page_text.article((site / "findings/odd-keys/index.html").read_text(encoding="utf-8"))
+    html = page_text.article((site / "odd-keys/index.html").read_text(encoding="utf-8"))
     assert "As Müller (2019) found (Baez, 2001; Chambers, 2014, p. 3; Void, 2015)." in page_text.plain(html)
     hrefs = [value for tag, name, value in attributes(html) if tag == "a" and name == "href"]
     for anchor in ("#baez-article", "#chambers-2014", "#javascript-void", "#müller2019"):
-        assert f"../../bibliography/{anchor}" in hrefs
+        assert f"../bibliography/{anchor}" in hrefs
     bibliography = (site / "bibliography/index.html").read_text(encoding="utf-8")
     assert 'id="chambers-2014"' in bibliography and 'id="müller2019"' in bibliography
 
@@ -261,7 +261,7 @@ def test_ten_thousand_authors_cited_a_hundred_times_keep_pages_small(project, bu
             """)
     code, output, site = build_site(project.config, tmp_path / "site")
     assert code == 0, output
-    page = (site / "findings/crowd-7/index.html").read_text(encoding="utf-8")
+    page = (site / "crowd-7/index.html").read_text(encoding="utf-8")
     assert len(page) < 60_000
     titles = [value for tag, name, value in attributes(page_text.article(page)) if tag == "a" and name == "title"]
     assert titles and all(len(title) <= TOOLTIP_LENGTH for title in titles)

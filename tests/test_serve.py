@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from types import SimpleNamespace
 
 FINDING = "findings/power-dynamics/influence-local-decision-making.yml"
-FINDING_PAGE = "findings/influence-local-decision-making/"
+FINDING_PAGE = "influence-local-decision-making/"
 TITLE = "64 per cent of partnership members feel they can influence local decision-making."
 HOSTILE = "findings/power-dynamics/hostile.yml"
 CHANGE_SECONDS = 15  # for one edit to show: the server polls files every 0.5 s, a rebuild takes about 0.5 s

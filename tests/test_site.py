@@ -71,7 +71,7 @@ def test_theme_pages_show_title_description_and_their_findings(site, themes, pub
         assert members, f"theme {theme['id']} has no findings"
         for id_ in members:
             assert f'id="{id_}"' in html, f"{id_} has no anchor on its theme page"
-            assert f'href="../../findings/{id_}/"' in html
+            assert f'href="../../{id_}/"' in html
             assert page_text.plain(published[id_]["title"]) in text
 
 
@@ -84,13 +84,13 @@ def test_themes_index_links_every_theme(site, themes, page_text):
 
 def test_finding_pages_show_claim_summary_sources_theme_and_related(site, published, page_text):
     for id_, finding in published.items():
-        html = page_text.article(read(site, f"findings/{id_}"))
+        html = page_text.article(read(site, f"{id_}"))
         text = page_text.plain(html)
         assert page_text.plain(re.search(r"<h1.*?</h1>", html, re.S)[0]).startswith(finding["title"]), id_
         pieces = re.split(r"\[[^\]]*@[^\]]*\]|@[\w:.-]+|[*_`]", finding["summary"])
         opening = " ".join(max(pieces, key=len).split()[:8])
         assert len(opening.split()) >= 3 and opening in text, f"{id_}: summary missing"
-        assert f'href="../../themes/{finding["theme"]}/#{id_}"' in html
+        assert f'href="../themes/{finding["theme"]}/#{id_}"' in html
         sources = page_text.plain(html.split('id="sources"', 1)[1])
         for key in keys_cited_by(finding):
             assert reference_on_bibliography(site, page_text, key) in sources, f"{id_}: source {key}"
@@ -99,7 +99,7 @@ def test_finding_pages_show_claim_summary_sources_theme_and_related(site, publis
 
 
 def test_finding_page_shows_the_full_mccabe_reference(site, page_text):
-    html = page_text.article(read(site, "findings/councillors-favour-those-who-understand-councils"))
+    html = page_text.article(read(site, "councillors-favour-those-who-understand-councils"))
     assert ("McCabe, A., Wilson, M. and Macmillan, R. (2019). Big Local: Reflections from 'the Outside In' "
             "(Paper Three of a series). Birmingham: Third Sector Research Centre.") in page_text.plain(html)
 
@@ -113,7 +113,7 @@ def test_bibliography_has_an_entry_per_key_with_cited_by_links(site, bibtex_keys
         if citing:
             assert "Cited by" in entry, key
         for id_ in citing:
-            assert f'href="../findings/{id_}/"' in entry, f"{key} is cited by {id_}"
+            assert f'href="../{id_}/"' in entry, f"{key} is cited by {id_}"
     assert "Cited by" in html
 
 
@@ -130,16 +130,16 @@ def test_questions_page_lists_every_question(site, sample_root, page_text):
         for theme in question.get("themes", []):
             assert f'href="../themes/{theme}/"' in html
         for finding in question.get("findings", []):
-            assert f'href="../findings/{finding}/"' in html
+            assert f'href="../{finding}/"' in html
 
 
 @pytest.mark.parametrize("page, key, label", [
-    ("findings/councillors-favour-those-who-understand-councils", "mccabe2019", "McCabe et al, 2019"),
-    ("findings/influence-local-decision-making", "localtrust2020survey", "Local Trust, 2020a"),
+    ("councillors-favour-those-who-understand-councils", "mccabe2019", "McCabe et al, 2019"),
+    ("influence-local-decision-making", "localtrust2020survey", "Local Trust, 2020a"),
 ])
 def test_citations_render_in_house_style(site, page, key, label, page_text):
     html = page_text.article(read(site, page))
-    assert re.search(rf'\(<a href="\.\./\.\./bibliography/#{key}"[^>]*>{re.escape(label)}</a>\)', html), \
+    assert re.search(rf'\(<a href="\.\./bibliography/#{key}"[^>]*>{re.escape(label)}</a>\)', html), \
         f"({label}) not linked on {page}"
 
 
@@ -188,7 +188,7 @@ def test_findings_json_has_one_entry_per_finding_file(site, published):
     row = next(r for r in rows if r["id"] == "influence-local-decision-making")
     assert row["theme"] == "power-dynamics"
     assert row["citations"][0]["key"] == "localtrust2020survey"
-    assert row["url"] == "https://localtrust.github.io/findings/findings/influence-local-decision-making/"
+    assert row["url"] == "https://localtrust.github.io/findings/influence-local-decision-making/"
 
 
 def test_finding_pages_are_not_in_the_navigation(site, published):
@@ -197,21 +197,21 @@ def test_finding_pages_are_not_in_the_navigation(site, published):
         navigation = html[: html.index('class="md-content"')]  # header and sidebars
         assert "themes/power-dynamics/" in navigation or page.startswith("themes/power-dynamics")
         assert "bibliography/" in navigation or page.startswith("bibliography")
-        listed = {id_ for id_ in published if re.search(rf'href="[^"]*findings/{id_}/"', navigation)}
+        listed = {id_ for id_ in published if re.search(rf'href="[^"]*/{id_}/"', navigation)}
         assert listed == set(), f"{page} lists finding pages in its navigation"
 
 
 @pytest.mark.parametrize("figure", ["132", "72", "78", "24", "86 per cent", "64 per cent"])
 def test_the_papers_figures_appear_on_finding_pages(site, published, figure, page_text):
     pattern = re.compile(rf"(?<![\d.,]){re.escape(figure)}(?![\d])")
-    pages = [id_ for id_ in published if pattern.search(page_text.plain(page_text.article(read(site, f"findings/{id_}"))))]
+    pages = [id_ for id_ in published if pattern.search(page_text.plain(page_text.article(read(site, f"{id_}"))))]
     assert pages, f"{figure} appears on no finding page"
 
 
 def test_properdocs_builds_the_same_site(sample_root, build_site, tmp_path, page_text):
     code, output, site_dir = build_site(sample_root / "mkdocs.yml", tmp_path / "site", tool="properdocs")
     assert code == 0, output
-    html = page_text.article(read(site_dir, "findings/influence-local-decision-making"))
+    html = page_text.article(read(site_dir, "influence-local-decision-making"))
     assert "64 per cent" in page_text.plain(html)
     assert re.search(r'>Local Trust, 2020a</a>', html)
     assert (site_dir / "bibliography" / "index.html").is_file()
@@ -221,18 +221,18 @@ def test_search_index_holds_every_finding_by_its_title_and_summary(site, publish
     index = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
     pages = {doc["location"]: doc for doc in index["docs"]}
     for finding_id, data in published.items():
-        doc = pages.get(f"findings/{finding_id}/")
+        doc = pages.get(f"{finding_id}/")
         assert doc is not None, finding_id
         assert doc["title"].startswith(data["title"][:40].split("'")[0])
         words = data["summary"].split()
         start = next(i for i in range(len(words)) if not re.search(r"[@\[\]*_'`]", " ".join(words[i:i + 4])))
         phrase = " ".join(words[start:start + 4])
-        assert any(phrase in d["text"] for loc, d in pages.items() if loc.startswith(f"findings/{finding_id}/")), finding_id
+        assert any(phrase in d["text"] for loc, d in pages.items() if loc.startswith(f"{finding_id}/")), finding_id
 
 
 def test_pages_have_a_title_description_and_open_graph_tags(site, published):
     finding_id, data = next(iter(sorted(published.items())))
-    html = (site / "findings" / finding_id / "index.html").read_text(encoding="utf-8")
+    html = (site / finding_id / "index.html").read_text(encoding="utf-8")
     assert re.search(r'<meta name="description" content="[^"]{20,}">', html)
     assert '<meta property="og:title"' in html and '<meta property="og:description"' in html
-    assert f'<meta property="og:url" content="https://localtrust.github.io/findings/findings/{finding_id}/">' in html
+    assert f'<meta property="og:url" content="https://localtrust.github.io/findings/{finding_id}/">' in html

@@ -28,7 +28,7 @@ evidence: qualitative
 
 
 def finding_page(site, finding_id: str) -> str:
-    return plain(article((site / "findings" / finding_id / "index.html").read_text(encoding="utf-8")))
+    return plain(article((site / finding_id / "index.html").read_text(encoding="utf-8")))
 
 
 @pytest.fixture
@@ -53,10 +53,10 @@ def test_each_finding_page_says_how_strong_its_evidence_is_and_what_that_rests_o
     assert "Strength of evidence: Moderate — 2 sources by 2 authors (Literature), the most recent from 2020." in moderate
     limited = finding_page(site, "influence-local-decision-making")
     assert "Strength of evidence: Limited — 1 source (Survey), from 2020." in limited
-    html = (site / "findings" / "shared-outcomes" / "index.html").read_text(encoding="utf-8")
+    html = (site / "shared-outcomes" / "index.html").read_text(encoding="utf-8")
     assert ('<span class="strength-icon" aria-hidden="true"><span class="on"></span><span class="on"></span>'
             '<span class="on"></span></span>') in html
-    assert 'href="../../strength-of-evidence/">How strength is judged</a>' in html
+    assert 'href="../strength-of-evidence/">How strength is judged</a>' in html
     # Theme and facet pages show it beside each finding.
     theme = plain(article((site / "themes" / "relationship-quality" / "index.html").read_text(encoding="utf-8")))
     assert "Strong evidence · Sources: (Baker and Ellis, 2016; McCabe, 2019; Kaye, 2020)" in theme
@@ -94,7 +94,7 @@ def test_a_rating_scale_in_the_settings_lets_staff_rate_a_finding(weighed, build
     assert code == 0, output
     assert ("Strength of evidence: Medium (rated by the research team) — 1 source (Survey), from 2020."
             in finding_page(site, "influence-local-decision-making"))
-    html = (site / "findings" / "influence-local-decision-making" / "index.html").read_text(encoding="utf-8")
+    html = (site / "influence-local-decision-making" / "index.html").read_text(encoding="utf-8")
     assert html.count('<span class="on"></span>') == 2 and html.count('<span class="off"></span>') == 2
     method = plain(article((site / "strength-of-evidence" / "index.html").read_text(encoding="utf-8")))
     assert "The research team's rating" in method and "Low: Small or single studies. 0 findings." in method

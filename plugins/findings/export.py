@@ -16,7 +16,8 @@ from .csl import csl_data
 from .models import slugify
 from .names import Person
 from .pipeline import KnowledgeBase
-from .render import Site, finding_path, page_url
+from .paths import finding_path, page_url
+from .render import Site
 
 # The table's columns: a finding's id, title and theme, one column per facet, then these.
 CSV_COLUMNS_AFTER_FACETS = ("tags", "citations", "statistics", "strength", "url")

@@ -24,7 +24,9 @@ from .problems import FindingsError, Problem, did_you_mean
 from .strength import Strength, weigh
 from .style import (MAX_NAMES, TOOLTIP_NAMES, Label, assign_labels, check_year_labels, format_entry, print_notes,
                     sort_key, tooltip)
-from .validate import FindingRecord, check_references, load_findings, load_questions, locate, record_files
+from .paths import taken_names
+from .validate import (FindingRecord, check_page_names, check_references, load_findings, load_questions, locate,
+                       record_files)
 
 
 @dataclass
@@ -141,6 +143,7 @@ def _build_knowledge_base(root: Path, settings: Settings, pages: dict[str, str],
     keys = set(bibliography.references) | bibliography.broken
     # A missing folder or bibliography is reported once, not again by everything naming what it holds.
     finding_ids = sorted({path.stem for path in files}) if folder else None
+    problems += check_page_names(records, taken_names(settings.facets, pages))
     problems += check_references(records, finding_ids, settings.themes, keys if bibliography_path else None,
                                  questions, questions_doc)
     if bibliography_path is None:

@@ -24,8 +24,8 @@ from .export import export_files
 from .models import Settings
 from .pipeline import KnowledgeBase, build_knowledge_base
 from .problems import FindingsError, Problem, check_settings, shown_path
-from .render import (Site, pages_to_sanitize, reference_list_url, render_blocks, render_pages,
-                     sanitize_html, unlisted_folders)
+from .render import (Site, moved_pages, pages_to_sanitize, reference_list_url, render_blocks, render_pages,
+                     sanitize_html, unlisted_pages)
 
 log = get_plugin_logger(__name__)
 
@@ -110,16 +110,16 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
         tags_page = "tags.md" if has_tags else ""
         self.site = Site(config.site_name, config.site_url or "", self.settings.author or config.site_name, tags_page,
                          config.use_directory_urls, self.settings.licence_terms)
-        generated = render_pages(self.kb, self.site) | export_files(self.kb, self.site)
+        generated = render_pages(self.kb, self.site) | export_files(self.kb, self.site) | moved_pages(self.kb, self.site)
         clashes = sorted(path for path in generated if files.get_file_from_path(path) is not None)
         if clashes:
             raise PluginError("findings: these files in the docs folder clash with generated pages; "
                               "rename or remove them: " + ", ".join(clashes))
         self.generated = set(generated)
-        unlisted = unlisted_folders(self.kb)
+        unlisted = unlisted_pages(self.kb, generated)
         self.to_sanitize = pages_to_sanitize(self.kb)
         for path, content in generated.items():
-            inclusion = InclusionLevel.NOT_IN_NAV if path.startswith(unlisted) else InclusionLevel.UNDEFINED
+            inclusion = InclusionLevel.NOT_IN_NAV if path in unlisted else InclusionLevel.UNDEFINED
             files.append(File.generated(config, path, content=content, inclusion=inclusion))
         return files
 

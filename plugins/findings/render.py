@@ -10,15 +10,17 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Iterable
 
 import nh3
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import escape
 
-from .bibliography import Reference
 from .citations import Cite
 from .escaping import text, url
 from .models import Citation, EvidenceMap, Facet
+from .paths import (BIBLIOGRAPHY_PATH, BROWSE_PATH, EVIDENCE_MAP_PATH, QUESTIONS_PATH, STRENGTH_PATH,
+                    THEMES_INDEX_PATH, UNLISTED_FOLDERS, facet_path, finding_path, page_url, source_path, theme_path)
 from .pipeline import KnowledgeBase, cyclic_gc_paused
 from .strength import JUDGED
 from .validate import FindingRecord
@@ -76,31 +78,6 @@ def template(name: str):
     return _ENV.get_template(name)
 
 
-def theme_path(theme_id: str) -> str:
-    return f"themes/{theme_id}.md"
-
-
-def finding_path(finding_id: str) -> str:
-    return f"findings/{finding_id}.md"
-
-
-def source_path(reference: Reference) -> str:
-    return f"sources/{reference.slug}.md"
-
-
-def facet_path(facet: Facet, value: str) -> str:
-    """The page of one value of a facet: ``public-bodies/police.md``."""
-    return f"{facet.id}/{value}.md"
-
-
-BIBLIOGRAPHY_PATH = "bibliography.md"
-QUESTIONS_PATH = "questions.md"
-THEMES_INDEX_PATH = "themes/index.md"
-EVIDENCE_MAP_PATH = "evidence-map.md"
-BROWSE_PATH = "browse.md"
-STRENGTH_PATH = "strength-of-evidence.md"
-# Pages reached from other pages rather than the navigation (with each facet's folder).
-UNLISTED_FOLDERS = ("findings/", "sources/")
 # An evidence-map cell with this many findings or fewer is marked as thin evidence.
 THIN = 1
 
@@ -148,6 +125,19 @@ def render_pages(kb: KnowledgeBase, site: Site) -> dict[str, str]:
     with cyclic_gc_paused():
         return {path: _render(template, path, kb, site, context, summaries)
                 for path, (template, context) in pages.items()}
+
+
+def moved_pages(kb: KnowledgeBase, site: Site) -> dict[str, str]:
+    """Until version 0.3 a finding's page was at /findings/<id>/: a page there now sends the
+    reader (and search engines, by its canonical link) to the finding's page at /<id>/."""
+    moved = {}
+    for record in kb.findings:
+        old = f"findings/{record.id}/index.html" if site.directory_urls else f"findings/{record.id}.html"
+        target = posixpath.relpath("/" + page_url(finding_path(record.id), site.directory_urls),
+                                   "/" + posixpath.dirname(old))
+        moved[old] = _ENV.get_template("moved.html.j2").render(
+            title=record.finding.title, target=target + ("/" if site.directory_urls else ""))
+    return moved
 
 
 FacetRecords = dict[str, dict[str, dict[str, list[FindingRecord]]]]
@@ -210,9 +200,11 @@ def evidence_map_paths(kb: KnowledgeBase) -> list[str]:
             for index, chosen in enumerate(kb.maps)]
 
 
-def unlisted_folders(kb: KnowledgeBase) -> tuple[str, ...]:
-    """The folders of generated pages reached from other pages, not from the navigation."""
-    return UNLISTED_FOLDERS + ("evidence-maps/",) + tuple(f"{facet.id}/" for facet in kb.facets)
+def unlisted_pages(kb: KnowledgeBase, paths: Iterable[str]) -> set[str]:
+    """Those of the generated ``paths`` reached from other pages, not from the navigation: the
+    findings, and the pages in the sources', facets' and other evidence maps' folders."""
+    folders = UNLISTED_FOLDERS + tuple(f"{facet.id}/" for facet in kb.facets)
+    return {finding_path(record.id) for record in kb.findings} | {path for path in paths if path.startswith(folders)}
 
 
 # Record Markdown written only with these characters, and without inline links, link definitions
@@ -247,15 +239,6 @@ def render_blocks(markdown: str, page: str, kb: KnowledgeBase, site: Site) -> st
     """Replace ``<!-- findings:themes -->`` (and recent, headlines) in a hand-written page."""
     return BLOCK.sub(lambda m: _render(f"block-{m['name']}.md.j2", page, kb, site, {}, {})
                      if m["name"] in BLOCKS else m[0], markdown)
-
-
-def page_url(page: str, directory_urls: bool = True) -> str:
-    """The URL, from the site's root, at which MkDocs publishes the docs page ``page``."""
-    stem = page[: -len(".md")]
-    folder, name = posixpath.split(stem)
-    if name in ("index", "README"):
-        return (folder + "/" if folder else "./") if directory_urls else posixpath.join(folder, "index.html")
-    return stem + "/" if directory_urls else stem + ".html"
 
 
 @lru_cache(maxsize=None)

@@ -230,6 +230,14 @@ def load_questions(path: Path, root: Path) -> tuple[list[Question], YamlDocument
     return questions, document, []
 
 
+def check_page_names(records: list[FindingRecord], taken: dict[str, str]) -> list[Problem]:
+    """A finding's page is at the top of the site, named by its id: an id the site already uses
+    (``paths.taken_names``: name → what uses it) would put two pages at one address."""
+    return [Problem(record.path, 1, 1, f"finding id '{record.id}' is taken by {taken[record.id]}, and a finding's page "
+                    f"is at /{record.id}/; rename the file, e.g. to '{record.id}-finding.yml'")
+            for record in records if record.id in taken]
+
+
 def check_references(records: Iterable[FindingRecord], finding_ids: list[str] | None, themes: list[Theme],
                      keys: set[str] | None, questions: list[Question],
                      questions_doc: YamlDocument | None) -> list[Problem]:
