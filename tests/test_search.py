@@ -18,7 +18,7 @@ from findings.search import with_synonyms
 # Words only navigation says: the finding pager, the theme line, the lists of what cites a
 # source and what a question follows from, the links to a finding or a source page.
 NAVIGATION = ("Previous:", "Next:", "Theme:", "Cited by", "Cited as", "Cite this finding", "Related findings",
-              "Follows from", "Source page", "Read the finding", "Download this reference")
+              "Follows from", "Source page", "Read the finding and its evidence", "Download this reference")
 
 
 def search_index(site: Path) -> dict:
