@@ -140,15 +140,18 @@ def site_pages(sample_root, built_site, page_text) -> dict[str, str]:
 
 @pytest.fixture
 def open_page(browser, site_url):
-    """``open_page(path, width)``: a fresh browser tab of that width showing a page of the site."""
+    """``open_page(path, width, script)``: a fresh browser tab of that width showing a page of the
+    site, ``script`` (if given) run before the page's own."""
     contexts = []
 
-    def open_(path: str, width: int = DESKTOP):
+    def open_(path: str, width: int = DESKTOP, script: str = ""):
         context = browser.new_context(viewport={"width": width, "height": HEIGHTS[width]})
         contexts.append(context)
         context.set_default_timeout(20_000)
         # Nothing but the site itself: no web fonts or anything else from outside.
         context.route(re.compile(r"^(?!" + re.escape(site_url) + ")"), lambda route: route.abort())
+        if script:
+            context.add_init_script(script)
         page = context.new_page()
         response = page.goto(site_url + path)
         assert response is not None and response.ok, f"{site_url + path}: {response.status if response else 'no response'}"
@@ -193,6 +196,77 @@ def test_search_works_from_the_keyboard_and_its_results_pass_axe(site_pages, ope
     assert first and first.startswith(site_url), f"ArrowDown did not reach a search result: {first}"
     page.keyboard.press("Enter")
     page.wait_for_url(first)
+
+
+# The page's messages to Material's search worker and the worker's answers, counted: the results
+# shown are those of the whole query once the last message asked for it and every one is answered.
+_COUNT_SEARCHES = """
+window.__asked = 0; window.__answered = 0; window.__lastAsked = null;
+const PageWorker = window.Worker;
+window.Worker = class extends PageWorker {
+  constructor(...args) { super(...args); this.addEventListener('message', () => { window.__answered += 1; }); }
+  postMessage(message, ...rest) {
+    window.__asked += 1; window.__lastAsked = message && message.data;
+    return super.postMessage(message, ...rest);
+  }
+};
+"""
+
+
+def _search(page, query: str) -> tuple[str, list[dict]]:
+    """Type ``query`` into the search box of a page opened with _COUNT_SEARCHES and wait for its
+    results: the count Material states, and each result as the page's path and the titles shown."""
+    page.wait_for_function("window.__answered > 0 && window.__asked === window.__answered")  # the index is ready
+    page.keyboard.press("/")
+    page.keyboard.type(query)
+    page.wait_for_function("query => window.__lastAsked === query && window.__asked === window.__answered", arg=query)
+    return page.inner_text(".md-search-result__meta"), page.evaluate("""() =>
+      [...document.querySelectorAll('.md-search-result__list > .md-search-result__item')].map(item => ({
+        page: new URL(item.querySelector('a').href).pathname.slice(1),
+        titles: [...item.querySelectorAll('article h1, article h2')].map(h => h.innerText.trim())}))""")
+
+
+_NDC = {f"ndc-{name}/" for name in (
+    "agencies-improved-area-perception", "closer-senior-agency-relationships", "improved-agency-relationships",
+    "national-targets-barrier", "public-sector-risk-aversion", "regional-remit-neighbourhood-barrier",
+    "reorganisation-staff-turnover-challenges")}
+
+# Query; the pages one of which comes first (those fitting it equally well); every page found, if
+# the query is that narrow.
+SEARCHES = [
+    # Words of one finding, which its neighbours' pagers, its theme page, its source's "cited by",
+    # the bibliography and the tags page all repeated: its own page alone.
+    ("staff turnover", {"ndc-reorganisation-staff-turnover-challenges/"},
+     {"ndc-reorganisation-staff-turnover-challenges/"}),
+    # The two findings tagged health whose claims name health bodies, then the rest.
+    ("health", {"health-agency-cuts-mergers-outsourcing/", "health-relationships-weaker/"}, None),
+    # Six of the seven New Deal for Communities findings never say NDC: the synonym finds them,
+    # the theme page whose description names the programme, and the evaluation's source page.
+    ("NDC", _NDC, _NDC | {"themes/place-based-lessons/", "sources/batty2010/"}),
+    ("New Deal for Communities", _NDC, None),
+    # The evaluation's author: its source page, not the seven findings citing it.
+    ("Batty", {"sources/batty2010/"}, {"sources/batty2010/"}),
+    # A theme's title: its page, before the findings tagged power.
+    ("Power dynamics", {"themes/power-dynamics/"}, None),
+]
+
+
+@pytest.mark.parametrize("query, first, found", SEARCHES, ids=[search[0] for search in SEARCHES])
+def test_search_finds_each_page_once_and_the_one_wanted_first(query, first, found, site_pages, open_page):
+    page = open_page(site_pages["home"], DESKTOP, _COUNT_SEARCHES)
+    stated, results = _search(page, query)
+    pages = [result["page"] for result in results]
+    assert pages and pages[0] in first, f"{query!r}: first result {pages[:1]}, wanted one of {sorted(first)}"
+    assert len(pages) == len(set(pages)), f"{query!r}: a page listed twice: {pages}"
+    titles = [title for result in results for title in result["titles"]]
+    assert titles.count(results[0]["titles"][0]) == 1, f"{query!r}: {results[0]['titles'][0]!r} shown again: {titles}"
+    if found is not None:
+        assert set(pages) == found and stated == f"{len(found)} matching document{'s' if len(found) > 1 else ''}", \
+            f"{query!r}: {stated}: {pages}"
+    if query == "NDC":
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / "search-ndc.png"))
+    assert first <= set(pages), f"{query!r}: not found: {sorted(first - set(pages))}"
 
 
 _FOCUSED = """() => {

@@ -155,7 +155,7 @@ def test_lint_and_build_resolve_mkdocs_tags(run_cli, build_site, project, tmp_pa
     ("      themes:\n", "      theme:\n",
      "mkdocs.yml:10: plugins.findings.theme: not a known setting (did you mean 'themes'?); "
      "the settings are findings, bibliography, questions, author, references, style, licence, licence_url, themes, "
-     "facets, evidence_maps, strength, history"),
+     "facets, evidence_maps, strength, history, synonyms"),
     ("          title: Power dynamics\n", "          titel: Power dynamics\n",
      "mkdocs.yml:11: plugins.findings.themes.0.title: missing; each theme needs an id, a title and a description"),
 ], ids=["theme-id", "author-number", "unknown-setting", "theme-title-missing"])

@@ -60,6 +60,15 @@ OneLine = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, 
 Setting = Annotated[str, _refuse(REFUSED_IN_ONE_LINE)]
 
 
+def _searchable(term: str) -> str:
+    if not re.search(r"[^\W_]", term):
+        raise ValueError(f"'{term}' holds no letter or digit, so no search can find it; write a word")
+    return term
+
+
+SearchTerm = Annotated[OneLine, AfterValidator(_searchable)]
+
+
 ID_LENGTH = 60
 
 
@@ -304,6 +313,36 @@ class Settings(Record):
         "How the strength of evidence is shown: the facet of kinds of evidence, and an optional rating scale."))
     history: bool = Field(default=True, description=(
         "Date findings that give no added or reviewed date from their files' git history."))
+    synonyms: dict[SearchTerm, list[SearchTerm]] = Field(default={}, description=(
+        "Other names search finds a term by, each way: 'NDC: New Deal for Communities', or a term and a list of "
+        "names."))
+
+    @field_validator("synonyms", mode="before")
+    @classmethod
+    def _names_as_lists(cls, synonyms: object) -> object:
+        if not isinstance(synonyms, dict):
+            return synonyms
+        for term, names in synonyms.items():
+            if names is None or names == []:
+                raise ValueError(f"'{term}' is given no other name; write {term}: <its other name>, or remove it")
+        return {term: names if isinstance(names, list) else [names] for term, names in synonyms.items()}
+
+    @field_validator("synonyms")
+    @classmethod
+    def _each_name_once(cls, synonyms: dict[str, list[str]]) -> dict[str, list[str]]:
+        seen: dict[str, str] = {}
+        for name in (name for term, names in synonyms.items() for name in (term, *names)):
+            folded = " ".join(name.casefold().split())
+            if folded in seen:
+                raise ValueError(f"'{name}' is given more than once (also as '{seen[folded]}'); give each name once, "
+                                 "with all the names of one thing under one term")
+            seen[folded] = name
+        return synonyms
+
+    @property
+    def synonym_groups(self) -> list[tuple[str, ...]]:
+        """Each term with its other names: the names search treats as one."""
+        return [(term, *names) for term, names in self.synonyms.items()]
 
     @field_validator("licence_url")
     @classmethod

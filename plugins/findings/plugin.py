@@ -4,7 +4,8 @@ on_config reads the settings; on_pre_build loads and checks every record (a prob
 build before anything is written); on_files adds the generated pages and data files;
 on_page_markdown fills in the findings blocks and links inline citations on hand-written pages
 (generated pages come with theirs linked); on_page_content sanitises the generated pages that
-hold record Markdown other than plain prose; on_serve watches the records.
+hold record Markdown other than plain prose; on_post_build, after Material's search plugin has
+written its index, adds the synonyms to it; on_serve watches the records.
 
 Under ``mkdocs serve`` (on_startup) a problem does not stop the build: the site becomes one error
 page listing the problems, written by on_post_build, until a rebuild finds the files fixed.
@@ -17,7 +18,7 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from mkdocs.config.base import Config
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin, get_plugin_logger
+from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
 
 from .export import export_files
@@ -26,6 +27,7 @@ from .pipeline import KnowledgeBase, build_knowledge_base
 from .problems import FindingsError, Problem, check_settings, shown_path
 from .render import (Site, moved_pages, pages_to_sanitize, reference_list_url, render_blocks, render_pages,
                      sanitize_html, unlisted_pages)
+from .search import with_synonyms
 
 log = get_plugin_logger(__name__)
 
@@ -132,11 +134,22 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
     def on_page_content(self, html, page, config, files):
         return sanitize_html(html) if page.file.src_uri in self.to_sanitize else html
 
+    @event_priority(-100)  # after the search plugin, wherever the plugins list it
     def on_post_build(self, config):
         if self.problems:  # the home page, and (as 404.html) every other page, while serving
             page = ERROR_PAGE.render(site_name=config.site_name, problems=self.problems)
             for name in ("index.html", "404.html"):
                 (Path(config.site_dir) / name).write_text(page, encoding="utf-8")
+            return
+        if self.settings.synonyms:
+            index = Path(config.site_dir) / "search" / "search_index.json"
+            found = with_synonyms(index.read_text(encoding="utf-8"), self.settings.synonym_groups) \
+                if index.is_file() else None
+            if found is None:
+                log.warning("synonyms: this site has no index from Material's search plugin (theme: material, "
+                            "plugins: - search), so search cannot use them; add the plugin or remove the setting")
+            else:
+                index.write_text(found, encoding="utf-8")
 
     def on_serve(self, server, config, builder):
         settings = self.settings or Settings.model_construct()  # invalid settings: watch the default places

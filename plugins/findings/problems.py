@@ -87,9 +87,18 @@ def check_settings(options: Any, config_file: Path) -> Settings:
         return Settings.model_validate(options)
     except ValidationError as error:
         raise FindingsError(
-            Problem(config_file.name, _setting_line(config_file, tuple(item["loc"])), 0,
-                    ".".join(["plugins", "findings", *map(str, item["loc"])]) + ": " + _setting_fix(item))
+            Problem(config_file.name, _setting_line(config_file, _shown_location(item)), 0,
+                    ".".join(["plugins", "findings", *map(str, _shown_location(item))]) + ": " + _setting_fix(item))
             for item in error.errors()) from None
+
+
+def _shown_location(item: dict) -> tuple:
+    """Where a problem is, as the setting is written: a bad key of a mapping (a synonym's term)
+    is named by itself, without pydantic's '[key]', or not at all when YAML did not read it as text."""
+    location = tuple(item["loc"])
+    if location[-1:] != ("[key]",):
+        return location
+    return location[:-2] if item["type"] == "string_type" else location[:-1]
 
 
 def _setting_fix(item: dict) -> str:
@@ -105,6 +114,10 @@ def _setting_fix(item: dict) -> str:
     if kind == "extra_forbidden":
         return f"not a field of a theme{did_you_mean(str(location[-1]), ['id', 'title', 'description'])}; " \
                f"a theme has {THEME_FIELDS}"
+    if kind == "string_type" and location[-1] == "[key]":
+        return f"a term must be text, and YAML read one as {item['input']!r}; write it in quotes, e.g. 'NO': Norway"
+    if kind == "dict_type" and location == ("synonyms",):
+        return "must be a mapping of each term to its other names, e.g. NDC: New Deal for Communities"
     if kind == "string_pattern_mismatch":
         return f"'{item['input']}' must be lower-case letters, digits and hyphens, e.g. '{slugify(item['input'])}'"
     if kind == "value_error":

@@ -290,10 +290,11 @@ def _render(template: str, page: str, kb: KnowledgeBase, site: Site, context: di
         evidence_map=EVIDENCE_MAP_PATH, methodology=STRENGTH_PATH, **context)
 
 
-# What generated pages may contain once rendered: ordinary document markup, ids and classes, and
-# links with safe schemes. Scripts, frames, event handlers and javascript: URLs are removed.
+# What generated pages may contain once rendered: ordinary document markup, ids and classes, the
+# mark keeping navigation out of the search index, and links with safe schemes. Scripts, frames,
+# event handlers and javascript: URLs are removed.
 _ATTRIBUTES = {tag: set(names) for tag, names in nh3.ALLOWED_ATTRIBUTES.items()}
-_ATTRIBUTES["*"] = _ATTRIBUTES.get("*", set()) | {"id", "class", "title", "aria-label", "aria-hidden"}
+_ATTRIBUTES["*"] = _ATTRIBUTES.get("*", set()) | {"id", "class", "title", "aria-label", "aria-hidden", "data-search-exclude"}
 _ATTRIBUTES["a"] = _ATTRIBUTES.get("a", set()) | {"rel"}
 
 
