@@ -81,7 +81,7 @@ def test_a_knowledge_base_with_facets_of_its_own_builds_its_pages_map_and_data(p
     browse = (site / "browse" / "index.html").read_text(encoding="utf-8")
     assert "By kind of place" in browse and "By funder" in browse and "public bod" not in browse.lower()
     rows = (site / "data" / "findings.csv").read_text(encoding="utf-8").splitlines()
-    assert rows[0] == "id,title,theme,places,funder,tags,citations,statistics,url"
+    assert rows[0] == "id,title,theme,places,funder,tags,citations,statistics,strength,url"
     assert not (site / "public-bodies").exists()
     # A second map, places by funder, linked from the first.
     assert 'href="../evidence-maps/places-by-funder/">Places by funder</a>' in evidence_map

@@ -116,7 +116,7 @@ class Statistic(Record):
     headline: bool = Field(default=False, description="Show this figure among the headline figures on the home page.")
     n: int | None = Field(default=None, ge=1, description="How many the figure is out of: the sample size, e.g. 1234.")
     population: OneLine | None = Field(default=None, description="Who or what was counted, e.g. 'partnership members'.")
-    year: int | None = Field(default=None, description="When the figure was measured, e.g. 2020.")
+    year: int | None = Field(default=None, ge=1000, le=9999, description="When the figure was measured, e.g. 2020.")
 
     @field_validator("n", mode="before")
     @classmethod
