@@ -15,6 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
+from markdown import Extension
 from mkdocs.config.base import Config
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, get_plugin_logger
@@ -30,6 +31,15 @@ from .render import (Site, moved_pages, pages_to_sanitize, reference_list_url, r
 log = get_plugin_logger(__name__)
 
 REQUIRED_EXTENSIONS = ("attr_list", "md_in_html", "admonition")
+
+
+class CaptionBlocks(Extension):
+    """Python-Markdown does not count <caption> as a block-level tag, so md_in_html would wrap the
+    evidence map's table caption in a <p> (invalid HTML inside a table). Register it as one."""
+
+    def extendMarkdown(self, md):
+        if "caption" not in md.block_level_elements:
+            md.block_level_elements.append("caption")
 
 
 # HTML the plugin writes itself, escaped: the page `mkdocs serve` shows while the files have
@@ -71,6 +81,8 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
         for extension in REQUIRED_EXTENSIONS:
             if extension not in config.markdown_extensions:
                 config.markdown_extensions.append(extension)
+        if not any(isinstance(extension, CaptionBlocks) for extension in config.markdown_extensions):
+            config.markdown_extensions.append(CaptionBlocks())
         if not self.problems and self.settings.licence:  # the site's footer says under what terms it is published
             config.copyright = FOOTER.render(copyright=config.copyright, licence=self.settings.licence_terms).strip()
         return config
