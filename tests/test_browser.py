@@ -352,6 +352,18 @@ def test_the_keyboard_reaches_and_scrolls_the_evidence_map_on_a_phone(site_pages
     assert not violations, _report(f"evidence map at {PHONE} px, scrolled", violations)
 
 
+def test_the_menu_shows_a_findings_theme_as_it_shows_the_current_page(site_pages, open_page, site_url):
+    colour = """(href) => { const link = [...document.querySelectorAll('.md-nav--primary a.md-nav__link')]
+      .find(a => a.href === href); return link && getComputedStyle(link).color; }"""
+    finding = open_page(site_pages["finding"], DESKTOP)
+    theme = finding.evaluate("() => [...document.querySelectorAll('article a')].find(a => /\\/themes\\/[^/]+\\/$/.test(a.pathname)).href")
+    theme = theme.split("#")[0]  # the finding's place on its theme page
+    marked = finding.evaluate(colour, theme)
+    on_theme = open_page(theme.removeprefix(site_url), DESKTOP)
+    current, other = on_theme.evaluate(colour, theme), on_theme.evaluate(colour, site_url)
+    assert marked == current != other, f"menu link to the theme: {marked} on the finding, {current} on the theme (others {other})"
+
+
 @pytest.mark.parametrize("kind", ["home", "finding"])
 def test_the_site_name_is_whole_in_the_header_on_a_phone(kind, site_pages, open_page, sample_root):
     page = open_page(site_pages[kind], PHONE)
