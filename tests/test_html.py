@@ -37,12 +37,10 @@ ALLOWED = [
 
 def _checker() -> list[str] | None:
     """The command that runs the Nu checker, or None when this machine cannot."""
-    vnu = shutil.which("vnu")
-    if vnu and not os.environ.get("VNU_JAR"):
-        return [vnu]
-    jar = Path(os.environ.get("VNU_JAR") or NPM_JAR)
-    java = shutil.which("java")
-    return [java, "-jar", str(jar)] if java and jar.is_file() else None
+    jar, java, vnu = Path(os.environ.get("VNU_JAR") or NPM_JAR), shutil.which("java"), shutil.which("vnu")
+    if java and jar.is_file():
+        return [java, "-jar", str(jar)]
+    return [vnu] if vnu else None
 
 
 @pytest.fixture(scope="module")

@@ -210,15 +210,17 @@ def current_in_navigation(html: str) -> list[str]:
 
 def test_a_page_kept_out_of_the_navigation_shows_where_it_belongs_as_current(site, published):
     for id_, data in published.items():
-        assert current_in_navigation(read(site, f"findings/{id_}")) == [f"../../themes/{data['theme']}/"], id_
+        assert current_in_navigation(read(site, id_)) == [f"../themes/{data['theme']}/"], id_
     assert current_in_navigation(read(site, "sources/kaye2020")) == ["../../bibliography/"]
     assert current_in_navigation(read(site, "public-bodies/police")) == ["../../browse/"]
     # The menu is shared by every page: each page marks one item, itself where it is listed.
     for path in sorted(site.rglob("index.html")):
         page = path.parent.relative_to(site).as_posix()
+        if page.startswith("findings/"):
+            continue  # a finding's old address: a page sending readers on, with no menu
         current = current_in_navigation(path.read_text(encoding="utf-8"))
         assert len(current) == 1, (page, current)
-        if not page.startswith(("findings", "sources", "public-bodies", "evidence/")):
+        if page not in published and not page.startswith(("sources/", "public-bodies/", "evidence/")):
             assert current[0] in ("./", "."), (page, current)
 
 
