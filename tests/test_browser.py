@@ -25,6 +25,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from conftest import read_config
+
 try:
     from playwright.sync_api import sync_playwright
     from axe_playwright_python.sync_playwright import Axe
@@ -327,7 +329,7 @@ def test_skip_link_jumps_over_the_navigation(site_pages, open_page):
     assert len(focused) <= 5
 
 
-SCREENSHOT_PAGES = ["home", "theme", "finding", "evidence map"]
+SCREENSHOT_PAGES = ["home", "theme", "finding", "evidence map", "browse", "bibliography", "source"]
 
 
 @pytest.mark.parametrize("width", [PHONE, DESKTOP])
@@ -365,6 +367,86 @@ def test_evidence_map_scrolls_in_its_own_box_on_a_phone_keeping_the_themes_in_vi
     assert result["scrolled"] > 0
     assert result["box_left"] - 1 <= result["theme_left"] and result["theme_right"] <= result["box_right"], \
         f"scrolled to its last column, the map hides the theme names: {result}"
+
+
+def test_the_evidence_map_shows_every_column_whole_on_a_desktop(site_pages, open_page):
+    page = open_page(site_pages["evidence map"], DESKTOP)
+    result = page.evaluate("""() => {
+      const box = document.querySelector('.evidence-map'), shown = box.getBoundingClientRect();
+      const cells = [...box.querySelectorAll('thead th, tbody tr:first-child > *')];
+      return {box: [box.scrollWidth, box.clientWidth],
+              cut: cells.filter(c => c.getBoundingClientRect().right > shown.right + 1 || c.scrollWidth > c.clientWidth + 1)
+                        .map(c => c.innerText.trim()),
+              columns: box.querySelectorAll('thead th').length};
+    }""")
+    assert result["columns"] >= 4
+    assert result["box"][0] <= result["box"][1], f"at {DESKTOP} px the map is wider than its box: {result}"
+    assert not result["cut"], f"at {DESKTOP} px these columns are cut off: {result['cut']}"
+
+
+def test_the_evidence_map_says_it_scrolls_on_a_phone_until_scrolled_to_the_end(site_pages, open_page):
+    page = open_page(site_pages["evidence map"], PHONE)
+    state = """() => {
+      const box = document.querySelector('.evidence-map'), cue = box.querySelector('.evidence-map__cue');
+      const style = getComputedStyle(box), shown = cue.getBoundingClientRect();
+      return {cue: cue.checkVisibility({opacityProperty: true}) ? cue.innerText.trim() : null,
+              in_view: shown.left >= box.getBoundingClientRect().left && shown.right <= innerWidth,
+              shadow: style.backgroundImage.includes('radial-gradient') && style.backgroundAttachment,
+              supported: CSS.supports('animation-timeline: scroll()')};
+    }"""
+    start = page.evaluate(state)
+    assert start["cue"] and "sideways" in start["cue"] and start["in_view"], start
+    # The edge shadow stays at the box's edge; a cover that scrolls with the table hides it at the end.
+    assert start["shadow"] and start["shadow"].startswith("local, scroll"), start
+    page.evaluate("() => { const box = document.querySelector('.evidence-map'); box.scrollLeft = box.scrollWidth / 2; }")
+    page.wait_for_timeout(100)
+    assert page.evaluate(state)["in_view"], "the line saying the map scrolls scrolled out of view with it"
+    if start["supported"]:  # else the line stays, on a phone, whatever the scrolling
+        page.evaluate("() => { const box = document.querySelector('.evidence-map'); box.scrollLeft = box.scrollWidth; }")
+        page.wait_for_timeout(100)
+        assert page.evaluate(state)["cue"] is None, "scrolled to its end, the map still says it scrolls"
+
+
+def test_the_keyboard_reaches_and_scrolls_the_evidence_map_on_a_phone(site_pages, open_page):
+    page = open_page(site_pages["evidence map"], PHONE)
+    for _ in range(100):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.matches('.evidence-map')"):
+            break
+    else:
+        raise AssertionError("Tab never reached the evidence map's scrolling box")
+    name = page.evaluate("""() => { const box = document.activeElement;
+      return [box.getAttribute('role'), document.getElementById(box.getAttribute('aria-labelledby')).innerText]; }""")
+    assert name == ["region", "Findings by theme and kind of public body"], name
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("document.activeElement.scrollLeft > 0")
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS},
+                                       "resultTypes": ["violations"]})
+    violations = results.response["violations"]
+    assert not violations, _report(f"evidence map at {PHONE} px, scrolled", violations)
+
+
+def test_the_menu_shows_a_findings_theme_as_it_shows_the_current_page(site_pages, open_page, site_url):
+    colour = """(href) => { const link = [...document.querySelectorAll('.md-nav--primary a.md-nav__link')]
+      .find(a => a.href === href); return link && getComputedStyle(link).color; }"""
+    finding = open_page(site_pages["finding"], DESKTOP)
+    theme = finding.evaluate("() => [...document.querySelectorAll('article a')].find(a => /\\/themes\\/[^/]+\\/$/.test(a.pathname)).href")
+    theme = theme.split("#")[0]  # the finding's place on its theme page
+    marked = finding.evaluate(colour, theme)
+    on_theme = open_page(theme.removeprefix(site_url), DESKTOP)
+    current, other = on_theme.evaluate(colour, theme), on_theme.evaluate(colour, site_url)
+    assert marked == current != other, f"menu link to the theme: {marked} on the finding, {current} on the theme (others {other})"
+
+
+@pytest.mark.parametrize("kind", ["home", "finding"])
+def test_the_site_name_is_whole_in_the_header_on_a_phone(kind, site_pages, open_page, sample_root):
+    page = open_page(site_pages[kind], PHONE)
+    title = page.evaluate("""() => { const e = document.querySelector('.md-header__topic:first-child .md-ellipsis');
+      return {text: e.innerText.trim(), width: [e.scrollWidth, e.clientWidth], height: [e.scrollHeight, e.clientHeight],
+              inside: e.getBoundingClientRect().bottom <= document.querySelector('.md-header').getBoundingClientRect().bottom}; }""")
+    assert " ".join(title["text"].split()) == read_config(sample_root / "mkdocs.yml")["site_name"]
+    assert title["width"][0] <= title["width"][1] and title["height"][0] <= title["height"][1] and title["inside"], \
+        f"at {PHONE} px the site's name is cut short in the header: {title}"
 
 
 @pytest.mark.parametrize("kind", ["finding", "theme"])

@@ -75,7 +75,7 @@ def test_a_knowledge_base_with_facets_of_its_own_builds_its_pages_map_and_data(p
     assert "Findings funded by the lottery, by theme. 1 finding." in (site / "funder" / "lottery" / "index.html").read_text()
     evidence_map = (site / "evidence-map" / "index.html").read_text(encoding="utf-8")
     assert evidence_map.index('<th scope="col">Coastal towns</th>') < evidence_map.index('<th scope="col">Housing estates</th>')
-    assert 'aria-label="Findings by theme and kind of place"' in evidence_map
+    assert '<caption id="evidence-map-caption"><span>Findings by theme and kind of place</span></caption>' in evidence_map
     finding = (site / "devolving-power-enables-local-solutions" / "index.html").read_text(encoding="utf-8")
     assert "<strong>Places:</strong>" in finding and "<strong>Funder:</strong>" in finding
     browse = (site / "browse" / "index.html").read_text(encoding="utf-8")

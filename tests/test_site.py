@@ -201,6 +201,29 @@ def test_finding_pages_are_not_in_the_navigation(site, published):
         assert listed == set(), f"{page} lists finding pages in its navigation"
 
 
+def current_in_navigation(html: str) -> list[str]:
+    """The links of the pages (not sections) Material's menu marks as current on a page."""
+    menu = html[html.index("md-nav--primary"):html.index("md-sidebar--secondary")]
+    return [re.search(r'<a href="([^"]*)"', item)[1]
+            for item in re.findall(r'<li class="md-nav__item md-nav__item--active">(.*?)</li>', menu, re.S)]
+
+
+def test_a_page_kept_out_of_the_navigation_shows_where_it_belongs_as_current(site, published):
+    for id_, data in published.items():
+        assert current_in_navigation(read(site, id_)) == [f"../themes/{data['theme']}/"], id_
+    assert current_in_navigation(read(site, "sources/kaye2020")) == ["../../bibliography/"]
+    assert current_in_navigation(read(site, "public-bodies/police")) == ["../../browse/"]
+    # The menu is shared by every page: each page marks one item, itself where it is listed.
+    for path in sorted(site.rglob("index.html")):
+        page = path.parent.relative_to(site).as_posix()
+        if page.startswith("findings/"):
+            continue  # a finding's old address: a page sending readers on, with no menu
+        current = current_in_navigation(path.read_text(encoding="utf-8"))
+        assert len(current) == 1, (page, current)
+        if page not in published and not page.startswith(("sources/", "public-bodies/", "evidence/")):
+            assert current[0] in ("./", "."), (page, current)
+
+
 @pytest.mark.parametrize("figure", ["132", "72", "78", "24", "86 per cent", "64 per cent"])
 def test_the_papers_figures_appear_on_finding_pages(site, published, figure, page_text):
     pattern = re.compile(rf"(?<![\d.,]){re.escape(figure)}(?![\d])")

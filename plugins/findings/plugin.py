@@ -16,6 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
+from markdown import Extension
 from mkdocs.config.base import Config
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
@@ -25,13 +26,22 @@ from .export import export_files
 from .models import Settings
 from .pipeline import KnowledgeBase, build_knowledge_base
 from .problems import FindingsError, Problem, check_settings, shown_path
-from .render import (Site, moved_pages, pages_to_sanitize, reference_list_url, render_blocks, render_pages,
-                     sanitize_html, unlisted_pages)
+from .render import (Site, listed_parents, moved_pages, pages_to_sanitize, reference_list_url, render_blocks,
+                     render_pages, sanitize_html, unlisted_pages)
 from .search import with_synonyms
 
 log = get_plugin_logger(__name__)
 
 REQUIRED_EXTENSIONS = ("attr_list", "md_in_html", "admonition")
+
+
+class CaptionBlocks(Extension):
+    """Python-Markdown does not count <caption> as a block-level tag, so md_in_html would wrap the
+    evidence map's table caption in a <p> (invalid HTML inside a table). Register it as one."""
+
+    def extendMarkdown(self, md):
+        if "caption" not in md.block_level_elements:
+            md.block_level_elements.append("caption")
 
 
 # HTML the plugin writes itself, escaped: the page `mkdocs serve` shows while the files have
@@ -56,6 +66,9 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
         self.root = Path.cwd()
         self.generated: set[str] = set()
         self.to_sanitize: set[str] = set()
+        self.parents: dict[str, str] = {}  # generated page out of the navigation -> the page it belongs under
+        self.nav_pages: dict = {}  # src_uri -> the navigation's Page
+        self.marked = None  # the navigation Page shown as current for the page being rendered
         self.site = Site("")
         self.serving = False
         self.problems: list[Problem] = []  # while serving: what the error page lists
@@ -73,6 +86,8 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
         for extension in REQUIRED_EXTENSIONS:
             if extension not in config.markdown_extensions:
                 config.markdown_extensions.append(extension)
+        if not any(isinstance(extension, CaptionBlocks) for extension in config.markdown_extensions):
+            config.markdown_extensions.append(CaptionBlocks())
         if not self.problems and self.settings.licence:  # the site's footer says under what terms it is published
             config.copyright = FOOTER.render(copyright=config.copyright, licence=self.settings.licence_terms).strip()
         return config
@@ -120,10 +135,29 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
         self.generated = set(generated)
         unlisted = unlisted_pages(self.kb, generated)
         self.to_sanitize = pages_to_sanitize(self.kb)
+        self.parents = listed_parents(self.kb)
         for path, content in generated.items():
             inclusion = InclusionLevel.NOT_IN_NAV if path in unlisted else InclusionLevel.UNDEFINED
             files.append(File.generated(config, path, content=content, inclusion=inclusion))
         return files
+
+    def on_nav(self, nav, config, files):
+        self.nav_pages = {page.file.src_uri: page for page in nav.pages}
+        return nav
+
+    def on_page_context(self, context, page, config, nav):
+        """A page kept out of the navigation shows the page it belongs under (a finding, its theme)
+        as current: MkDocs marks only the page being rendered active, and its sections with it."""
+        self.marked = self.nav_pages.get(self.parents.get(page.file.src_uri))
+        if self.marked is not None:
+            self.marked.active = True
+        return context
+
+    def on_post_page(self, output, page, config):
+        if self.marked is not None:  # the navigation is shared by every page: unmark it
+            self.marked.active = False
+            self.marked = None
+        return output
 
     def on_page_markdown(self, markdown, page, config, files):
         if page.file.src_uri in self.generated:

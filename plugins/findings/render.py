@@ -207,6 +207,17 @@ def unlisted_pages(kb: KnowledgeBase, paths: Iterable[str]) -> set[str]:
     return {finding_path(record.id) for record in kb.findings} | {path for path in paths if path.startswith(folders)}
 
 
+def listed_parents(kb: KnowledgeBase) -> dict[str, str]:
+    """For each generated page kept out of the navigation, the page in it that it belongs under,
+    which the navigation shows as current: a finding's theme, the reference list for a source,
+    the browse page for a facet value, the first evidence map for the others."""
+    parents = {finding_path(record.id): theme_path(record.finding.theme) for record in kb.findings}
+    parents.update((source_path(reference), BIBLIOGRAPHY_PATH) for reference in kb.references.values())
+    parents.update((facet_path(facet, value.id), BROWSE_PATH) for facet in kb.facets for value in facet.values)
+    parents.update((path, EVIDENCE_MAP_PATH) for path in evidence_map_paths(kb)[1:])
+    return parents
+
+
 # Record Markdown written only with these characters, and without inline links, link definitions
 # or URLs, can make nothing but paragraphs, emphasis and lists: no tag, attribute or URL of its own.
 # (A reference link [text][id] needs a definition "[id]: url", which makes its page not plain.)
