@@ -529,3 +529,84 @@ def test_hovering_focusing_and_clicking_every_citation_runs_no_script(browser, h
         assert page.locator("article img, article script, article iframe").count() == 0
     finally:
         context.close()
+
+
+_SHOWN = """() => [...document.querySelectorAll('[data-findings-list] > li')].filter(li => li.checkVisibility())
+  .map(li => new URL(li.querySelector('a').href).pathname.split('/').slice(-2)[0]).sort()"""
+
+
+def _matching(sample_root, **wanted) -> list[str]:
+    """The sample's published findings with, for each field given, one of the values given."""
+    found = []
+    for path in sorted((sample_root / "findings").glob("*/*.yml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if data.get("status", "published") != "published":
+            continue
+        has = {"theme": [data["theme"]], "evidence": [data.get("evidence")], "tags": data.get("tags", []),
+               "public_bodies": data.get("public_bodies", [])}
+        if all(set(values) & set(has[field]) for field, values in wanted.items()):
+            found.append(path.stem)
+    return sorted(found)
+
+
+def test_browse_filters_show_the_matching_findings_count_them_and_keep_them_in_the_address(
+        site_pages, open_page, sample_root, site_url):
+    page = open_page(site_pages["browse"], DESKTOP)
+    every = _matching(sample_root)
+    count = page.locator(".browse-count")
+    assert count.is_visible() and count.inner_text() == f"{len(every)} of {len(every)} findings shown."
+    assert page.evaluate(_SHOWN) == every
+    # From the keyboard: Tab to the first theme's box and tick it with Space.
+    page.locator("input[name=theme][value=power-dynamics]").focus()
+    page.keyboard.press("Space")
+    page.get_by_label("Qualitative research (", exact=False).check()
+    page.get_by_label("Police (", exact=False).check()
+    page.get_by_label("Local authorities and councils (", exact=False).check()
+    wanted = {"theme": ["power-dynamics"], "evidence": ["qualitative"],
+              "public_bodies": ["local-authorities", "police"]}
+    expected = _matching(sample_root, **wanted)
+    assert 0 < len(expected) < len(every)
+    assert page.evaluate(_SHOWN) == expected
+    assert count.inner_text() == f"{len(expected)} of {len(every)} findings shown."
+    assert page.url == (site_url + site_pages["browse"] + "?theme=power-dynamics&evidence=qualitative"
+                        "&public_bodies=local-authorities&public_bodies=police")
+    page.select_option("#filter-tags", "councillors")
+    expected = _matching(sample_root, tags=["councillors"], **wanted)
+    assert page.evaluate(_SHOWN) == expected and page.url.endswith("&tags=councillors")
+    # The address is the filtered view: opened again, it shows the same findings and choices.
+    shared = page.url
+    page.goto(shared)
+    assert page.evaluate(_SHOWN) == expected
+    assert page.locator("input[name=evidence][value=qualitative]").is_checked()
+    assert page.locator("#filter-tags").input_value() == "councillors"
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]})
+    assert not results.response["violations"], _report("filtered browse page", results.response["violations"])
+    # Nothing matches: the page says so.
+    page.select_option("#filter-tags", "covid-19")
+    assert page.evaluate(_SHOWN) == [] and page.locator("[data-none]").is_visible()
+    assert count.inner_text() == f"0 of {len(every)} findings shown."
+    page.get_by_role("button", name="Clear filters").click()
+    assert page.evaluate(_SHOWN) == every and page.url == site_url + site_pages["browse"]
+    assert not page.locator("[data-none]").is_visible()
+    assert page.locator("form[data-findings-filter] input:checked").count() == 0
+
+
+def test_browse_with_an_unknown_value_in_the_address_ignores_it(site_pages, open_page, site_url):
+    page = open_page(site_pages["browse"] + "?theme=covid-19&tags=no-such-tag&colour=red", DESKTOP)
+    assert page.locator("#filter-tags").input_value() == ""
+    assert page.url == site_url + site_pages["browse"] + "?theme=covid-19"
+    assert len(page.evaluate(_SHOWN)) == 2
+
+
+def test_browse_without_javascript_lists_every_finding(browser, site_url, site_pages, sample_root):
+    context = browser.new_context(java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(site_url + site_pages["browse"] + "?theme=covid-19")
+        shown = page.locator("[data-findings-list] > li")
+        assert shown.count() == len(_matching(sample_root))
+        assert all(shown.nth(i).is_visible() for i in range(shown.count()))
+        assert not page.locator("form[data-findings-filter]").is_visible()
+        assert not page.locator(".browse-count").is_visible()
+    finally:
+        context.close()

@@ -1,5 +1,6 @@
-"""Export stage: the findings as open data (JSON and CSV), and the sources as BibTeX, RIS and
-CSL-JSON, whole and one file per source, for reference managers."""
+"""Export stage: the findings as open data (JSON and CSV) and as an Atom feed of new and updated
+findings, and the sources as BibTeX, RIS and CSL-JSON, whole and one file per source, for
+reference managers."""
 
 from __future__ import annotations
 
@@ -10,17 +11,18 @@ import json
 import bibtexparser
 from bibtexparser.entrypoint import default_unparse_stack
 from bibtexparser.model import Entry, Field
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
 
 from .bibliography import Reference
 from .csl import csl_data
+from .datafiles import FEED_PATH, downloads, table_columns
 from .models import slugify
 from .names import Person
 from .pipeline import KnowledgeBase
 from .paths import finding_path, page_url
-from .render import Site
+from .render import Site, lead_paragraph, plain_text
 
-# The table's columns: a finding's id, title and theme, one column per facet, then these.
-CSV_COLUMNS_AFTER_FACETS = ("tags", "citations", "statistics", "strength", "url")
 # A cell starting with one of these is read by a spreadsheet as a formula (OWASP: CSV injection).
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -73,7 +75,7 @@ def export_files(kb: KnowledgeBase, site: Site) -> dict[str, str]:
     rows = findings_data(kb, site)
     table = io.StringIO()
     writer = csv.writer(table, lineterminator="\n")
-    writer.writerow(["id", "title", "theme", *(facet.field for facet in kb.facets), *CSV_COLUMNS_AFTER_FACETS])
+    writer.writerow([name for name, _ in table_columns(kb.facets)])
     for row in rows:
         facets = ["; ".join(row[f.field]) if f.multiple else row[f.field] or "" for f in kb.facets]
         writer.writerow(map(_csv_cell, [
@@ -92,7 +94,10 @@ def export_files(kb: KnowledgeBase, site: Site) -> dict[str, str]:
         "data/bibliography.ris": "\n".join(ris.values()),
         "data/bibliography.json": _json_array(list(csl.values())),
     }
-    files["data/datapackage.json"] = json.dumps(data_package(site, files), ensure_ascii=False, indent=2) + "\n"
+    files["data/datapackage.json"] = json.dumps(data_package(kb, site, files), ensure_ascii=False, indent=2) + "\n"
+    atom = feed(kb, site)
+    if atom is not None:
+        files[FEED_PATH] = atom
     for key, reference in kb.references.items():
         files[f"sources/{reference.slug}.bib"] = bib[key]
         files[f"sources/{reference.slug}.ris"] = ris[key]
@@ -100,16 +105,7 @@ def export_files(kb: KnowledgeBase, site: Site) -> dict[str, str]:
     return files
 
 
-DATA_FILES = {  # what each data file holds, for datapackage.json
-    "data/findings.json": ("findings", "Every published finding, one object each", "application/json"),
-    "data/findings.csv": ("findings-table", "The findings as a table, one row each", "text/csv"),
-    "data/bibliography.bib": ("bibliography-bibtex", "The sources the findings cite, in BibTeX", "application/x-bibtex"),
-    "data/bibliography.ris": ("bibliography-ris", "The same sources in RIS", "application/x-research-info-systems"),
-    "data/bibliography.json": ("bibliography-csl", "The same sources in CSL-JSON", "application/vnd.citationstyles.csl+json"),
-}
-
-
-def data_package(site: Site, files: dict[str, str]) -> dict:
+def data_package(kb: KnowledgeBase, site: Site, files: dict[str, str]) -> dict:
     """A Frictionless Data Package describing the data files and their licence, so the terms
     travel with the data (a JSON array or a CSV file has nowhere of its own to say them)."""
     licence, name, address = site.licence
@@ -118,10 +114,55 @@ def data_package(site: Site, files: dict[str, str]) -> dict:
                      "licenses": [{"name": licence, "title": name, "path": address}] if licence else [],
                      "contributors": [{"title": site.author, "role": "publisher"}] if site.author else [],
                      "resources": []}
-    for path, (resource, title, media_type) in DATA_FILES.items():
-        package["resources"].append({"name": resource, "path": path.removeprefix("data/"), "title": title,
-                                     "mediatype": media_type, "bytes": len(files[path].encode("utf-8"))})
+    for download in downloads(kb.facets, feed=bool(site.url)):
+        if not download.resource:
+            continue
+        resource = {"name": download.resource, "path": download.path.removeprefix("data/"), "title": download.title,
+                    "format": download.format.lower(), "mediatype": download.media_type,
+                    "bytes": len(files[download.path].encode("utf-8"))}
+        if download.media_type == "text/csv":  # a table: its columns, as a Table Schema
+            resource["schema"] = {"fields": [{"name": name, "type": "string", "description": about}
+                                             for name, about in download.fields]}
+        package["resources"].append(resource)
     return {key: value for key, value in package.items() if value is not None}
+
+
+FEED_LENGTH = 50  # the newest findings the feed lists
+# XML is escaped as HTML is: autoescape writes &, <, >, " and ' as references, so any text stays text.
+_XML = Environment(loader=PackageLoader("findings", "templates"), autoescape=True, undefined=StrictUndefined,
+                   trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, auto_reload=False)
+
+
+def feed(kb: KnowledgeBase, site: Site) -> str | None:
+    """The Atom feed of new and updated findings, newest first by ``FindingRecord.last_updated``; a
+    finding without a date is left out, as it has no place in that order. None when the site's
+    URL is not known: an Atom feed's ids and links are absolute addresses."""
+    if not site.url:
+        return None
+    base = site.url.rstrip("/") + "/"
+    dated = sorted((record for record in kb.findings if record.last_updated), key=lambda record: record.id)
+    dated.sort(key=lambda record: record.last_updated, reverse=True)
+    entries = [{"title": record.finding.title,
+                "url": base + page_url(finding_path(record.id), site.directory_urls),
+                "published": _atom_date(record.published_on) if record.published_on else None,
+                "updated": _atom_date(record.last_updated),
+                "theme": kb.theme_by_id[record.finding.theme],
+                "summary": _plain_lead(kb, record.finding.summary)}
+               for record in dated[:FEED_LENGTH]]
+    # A feed must say when it last changed: with no dated finding yet, the start of Unix time.
+    updated = entries[0]["updated"] if entries else "1970-01-01T00:00:00Z"
+    return _XML.get_template("feed.xml.j2").render(site=site, base=base, path=FEED_PATH, updated=updated,
+                                                   entries=entries)
+
+
+def _plain_lead(kb: KnowledgeBase, summary: str) -> str:
+    """A summary's first paragraph as plain text, its citations as their labels: (Kaye, 2020)."""
+    return Markup(plain_text(kb.linker.link(lead_paragraph(summary), ""), limit=None)).striptags()
+
+
+def _atom_date(day) -> str:
+    """A date as Atom writes a moment (RFC 3339): the start of the day, UTC."""
+    return f"{day.isoformat()}T00:00:00Z"
 
 
 def _bibtex_name(person: Person) -> str:

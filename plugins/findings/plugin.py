@@ -13,6 +13,7 @@ page listing the problems, written by on_post_build, until a rebuild finds the f
 
 from __future__ import annotations
 
+from importlib.resources import files as package_files
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
@@ -33,6 +34,9 @@ from .search import with_synonyms
 log = get_plugin_logger(__name__)
 
 REQUIRED_EXTENSIONS = ("attr_list", "md_in_html", "admonition")
+# The browse page's filters: one small script for every page (it does nothing elsewhere), as
+# MkDocs themes load extra_javascript on every page.
+BROWSE_SCRIPT = "assets/findings/browse.js"
 
 
 class CaptionBlocks(Extension):
@@ -88,6 +92,8 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
                 config.markdown_extensions.append(extension)
         if not any(isinstance(extension, CaptionBlocks) for extension in config.markdown_extensions):
             config.markdown_extensions.append(CaptionBlocks())
+        if BROWSE_SCRIPT not in map(str, config.extra_javascript):
+            config.extra_javascript.append(BROWSE_SCRIPT)
         if not self.problems and self.settings.licence:  # the site's footer says under what terms it is published
             config.copyright = FOOTER.render(copyright=config.copyright, licence=self.settings.licence_terms).strip()
         return config
@@ -128,10 +134,14 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
         self.site = Site(config.site_name, config.site_url or "", self.settings.author or config.site_name, tags_page,
                          config.use_directory_urls, self.settings.licence_terms)
         generated = render_pages(self.kb, self.site) | export_files(self.kb, self.site) | moved_pages(self.kb, self.site)
+        generated[BROWSE_SCRIPT] = package_files("findings").joinpath("assets/browse.js").read_text(encoding="utf-8")
         clashes = sorted(path for path in generated if files.get_file_from_path(path) is not None)
         if clashes:
             raise PluginError("findings: these files in the docs folder clash with generated pages; "
                               "rename or remove them: " + ", ".join(clashes))
+        if not self.site.url:  # said once per build, as a note: a site may well have no address yet
+            log.info("no Atom feed (feed.xml): site_url is not set in mkdocs.yml, and a feed's links must be "
+                     "absolute; set site_url to publish it")
         self.generated = set(generated)
         unlisted = unlisted_pages(self.kb, generated)
         self.to_sanitize = pages_to_sanitize(self.kb)

@@ -17,7 +17,8 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import escape
 
 from .citations import Cite
-from .escaping import text, url
+from .datafiles import FEED_PATH, SOURCE_FILES, downloads
+from .escaping import attribute, text, url
 from .models import Citation, EvidenceMap, Facet
 from .paths import (BIBLIOGRAPHY_PATH, BROWSE_PATH, EVIDENCE_MAP_PATH, QUESTIONS_PATH, STRENGTH_PATH,
                     THEMES_INDEX_PATH, UNLISTED_FOLDERS, facet_path, finding_path, page_url, source_path, theme_path)
@@ -44,6 +45,7 @@ def _environment() -> Environment:
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
                       auto_reload=False)
     env.filters["text"] = text
+    env.filters["attribute"] = attribute
     env.filters["url"] = url
     # Front-matter values: the theme prints them into <title> and <meta> unescaped.
     env.filters["yaml"] = lambda value: json.dumps(str(escape(value)), ensure_ascii=False)
@@ -55,11 +57,12 @@ def _environment() -> Environment:
     return env
 
 
-def plain_text(markdown: str, limit: int = 160) -> str:
-    """Markdown as a short plain sentence for meta descriptions: citations and markup dropped."""
+def plain_text(markdown: str, limit: int | None = 160) -> str:
+    """Markdown as plain text, cut after a word within ``limit`` characters (None: whole), for
+    meta descriptions and the feed: citations and markup dropped."""
     words = re.sub(r"\[[^\]]*@[^\]]*\]|[*_`#>]|<[^>]+>|\[([^\]]*)\]\([^)]*\)", lambda m: m[1] or "", markdown)
     words = " ".join(words.split()).replace(" .", ".")
-    return words if len(words) <= limit else words[: limit - 1].rsplit(" ", 1)[0] + "…"
+    return words if limit is None or len(words) <= limit else words[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
@@ -108,7 +111,7 @@ def render_pages(kb: KnowledgeBase, site: Site) -> dict[str, str]:
         pages[path] = ("evidence-map.md.j2", {
             "facet": by_id[chosen.columns], "row_facet": by_id.get(chosen.rows), "rows": map_rows(kb, facets, chosen),
             "others": [(titles[other], other) for _, other in maps if other != path]})
-    pages[BROWSE_PATH] = ("browse.md.j2", {"facets": facets})
+    pages[BROWSE_PATH] = ("browse.md.j2", {"facets": facets, "filters": browse_filters(kb, facets)})
     for key, reference in kb.references.items():
         citing = [(record, [c.locator for c in record.finding.citations if c.key == key and c.locator])
                   for record in kb.cited_by.get(key, [])]
@@ -152,6 +155,48 @@ def facet_records(kb: KnowledgeBase) -> FacetRecords:
             for value in facet.values_of(record.finding):
                 facets[facet.id][value][record.finding.theme].append(record)
     return facets
+
+
+@dataclass(frozen=True)
+class BrowseFilter:
+    """One way the browse page filters the findings. The page's script knows none of them: it
+    reads the controls' names and each finding's ``data-filter-<name>`` attribute."""
+
+    name: str  # the URL query's and the data attribute's name: the field's name in findings.json
+    legend: str
+    options: list[tuple[str, str, int]]  # value id, label, findings with that value
+    values: dict[str, list[str]]  # finding id → its value ids
+    several: bool = True  # tick any of several values (checkboxes), or choose one from a list
+
+
+def browse_filters(kb: KnowledgeBase, facets: FacetRecords) -> list[BrowseFilter]:
+    """The browse page's filters, in order: theme, each facet, strength of evidence, tag,
+    source. Another way of sorting findings is one more entry here; the template and the script
+    need no change."""
+    filters = [BrowseFilter("theme", "Theme",
+                            [(t.id, t.title, len(kb.by_theme.get(t.id, []))) for t in kb.themes],
+                            {record.id: [record.finding.theme] for record in kb.findings})]
+    for facet in kb.facets:
+        filters.append(BrowseFilter(facet.field, facet.title, [
+            (value.id, value.label, sum(map(len, facets[facet.id][value.id].values()))) for value in facet.values],
+            {record.id: facet.values_of(record.finding) for record in kb.findings}))
+    strengths = Counter(strength.id for strength in kb.strength.values())
+    steps = {step.id: step.label for step in (*JUDGED, *kb.strength_settings.scale)}
+    filters.append(BrowseFilter("strength", "Strength of evidence", [
+        (step, label, strengths[step]) for step, label in steps.items() if strengths[step]],
+        {record.id: [kb.strength[record.id].id] for record in kb.findings}))
+    tags: dict[str, int] = defaultdict(int)
+    for record in kb.findings:
+        for tag in record.finding.tags:
+            tags[tag] += 1
+    filters.append(BrowseFilter("tags", "Tag", [(tag, tag, tags[tag]) for tag in sorted(tags)],
+                                {record.id: list(record.finding.tags) for record in kb.findings}, several=False))
+    slugs = {key: reference.slug for key, reference in kb.references.items()}
+    filters.append(BrowseFilter("citations", "Source", [
+        (slugs[key], kb.labels[key].parenthetical, len(kb.cited_by[key])) for key in kb.references if key in kb.cited_by],
+        {record.id: [slugs[c.key] for c in record.finding.citations if c.key in slugs] for record in kb.findings},
+        several=False))
+    return [chosen for chosen in filters if chosen.options]
 
 
 @dataclass(frozen=True)
@@ -243,11 +288,11 @@ def pages_to_sanitize(kb: KnowledgeBase) -> set[str]:
 
 
 BLOCK = re.compile(r"^<!-- findings:(?P<name>[a-z-]+) -->[ \t]*$", re.M)
-BLOCKS = ("themes", "recent", "headlines", "licence")
+BLOCKS = ("themes", "recent", "headlines", "licence", "downloads")
 
 
 def render_blocks(markdown: str, page: str, kb: KnowledgeBase, site: Site) -> str:
-    """Replace ``<!-- findings:themes -->`` (and recent, headlines) in a hand-written page."""
+    """Replace ``<!-- findings:themes -->`` (and the other BLOCKS) in a hand-written page."""
     return BLOCK.sub(lambda m: _render(f"block-{m['name']}.md.j2", page, kb, site, {}, {})
                      if m["name"] in BLOCKS else m[0], markdown)
 
@@ -298,7 +343,8 @@ def _render(template: str, page: str, kb: KnowledgeBase, site: Site, context: di
         kb=kb, site=site, page=page, link=link, url=lambda path: page_url(path, site.directory_urls), cite=cite,
         summary=summary, theme_path=theme_path, finding_path=finding_path, source_path=source_path,
         facet_path=facet_path, thin=THIN, bibliography=BIBLIOGRAPHY_PATH, questions=QUESTIONS_PATH,
-        evidence_map=EVIDENCE_MAP_PATH, methodology=STRENGTH_PATH, **context)
+        evidence_map=EVIDENCE_MAP_PATH, methodology=STRENGTH_PATH, feed=FEED_PATH if site.url else "",
+        downloads=lambda: downloads(kb.facets, bool(site.url)), source_files=SOURCE_FILES, **context)
 
 
 # What generated pages may contain once rendered: ordinary document markup, ids and classes, the

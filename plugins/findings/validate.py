@@ -32,6 +32,12 @@ class FindingRecord:
     published_on: datetime.date | None = None
     reviewed_on: datetime.date | None = None
 
+    @property
+    def last_updated(self) -> datetime.date | None:
+        """When the finding last changed: the latest of its dates, or None when it has none.
+        The one place this is decided (the feed orders by it): a new date joins the tuple."""
+        return max((day for day in (self.published_on, self.reviewed_on) if day), default=None)
+
 
 def describe_errors(document: YamlDocument, error: ValidationError, model: type[BaseModel],
                     titles: dict[str, dict[str, str]] | None = None) -> list[Problem]:
