@@ -13,6 +13,7 @@ skipped with one notice, unless the CI environment variable is set: then they fa
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import os
@@ -95,15 +96,23 @@ class _Server(http.server.ThreadingHTTPServer):
             super().handle_error(request, client_address)
 
 
-@pytest.fixture(scope="session")
-def site_url(built_site) -> str:
-    """The built site served on 127.0.0.1 at a free port, e.g. 'http://127.0.0.1:43117/'."""
-    server = _Server(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(built_site)))
+@contextlib.contextmanager
+def served(folder: Path):
+    """A built site served on 127.0.0.1 at a free port: its address, e.g. 'http://127.0.0.1:43117/'."""
+    server = _Server(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(folder)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="session")
+def site_url(built_site) -> str:
+    with served(built_site) as url:
+        yield url
 
 
 def _first_dir(folder: Path) -> str:
@@ -610,3 +619,41 @@ def test_browse_without_javascript_lists_every_finding(browser, site_url, site_p
         assert not page.locator(".browse-count").is_visible()
     finally:
         context.close()
+
+
+WEIGHED_SOURCES = """
+@article{baker2016, author = {Baker, L.}, title = {Working together}, year = {2016}, journal = {J}}
+@report{mccabe2019, author = {McCabe, A.}, title = {Power in place}, year = {2019}, institution = {TSRC}}
+"""
+
+
+def test_browse_orders_findings_by_strength_or_date_and_keeps_the_order_in_the_address(
+        browser, project, build_site, tmp_path):
+    project.write("bibliography.bib", (project.root / "bibliography.bib").read_text(encoding="utf-8") + WEIGHED_SOURCES)
+    project.write("findings/power-dynamics/shared-outcomes.yml", "title: Shared outcomes help.\n"
+                  "theme: power-dynamics\nsummary: Text.\ncitations: [baker2016, mccabe2019, kaye2020]\n"
+                  "added: 2019-01-01\n")
+    newest = project.root / "findings/relationship-quality/good-relationships-with-external-partners.yml"
+    newest.write_text(newest.read_text(encoding="utf-8") + "added: 2024-05-06\n", encoding="utf-8")
+    code, output, site = build_site(project.config, tmp_path / "site")
+    assert code == 0, output
+    with served(site) as url:
+        context = browser.new_context()
+        try:
+            page = context.new_page()
+            page.goto(url + "browse/")
+            listed = lambda: page.evaluate(_SHOWN.replace(".sort()", ""))
+            as_built = listed()
+            page.select_option("#browse-sort", "strength")
+            by_strength = listed()
+            assert by_strength[:2] == ["shared-outcomes", "devolving-power-enables-local-solutions"], by_strength
+            assert page.url == url + "browse/?sort=strength"
+            page.select_option("#browse-sort", "date")
+            assert listed()[:2] == ["good-relationships-with-external-partners", "shared-outcomes"]
+            page.goto(url + "browse/?sort=strength&theme=power-dynamics")
+            assert listed() == [name for name in by_strength if name in (
+                "shared-outcomes", "devolving-power-enables-local-solutions", "influence-local-decision-making")]
+            page.get_by_role("button", name="Clear filters").click()
+            assert listed() == as_built and page.url == url + "browse/"
+        finally:
+            context.close()
