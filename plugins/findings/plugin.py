@@ -22,6 +22,7 @@ from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
 
 from .export import export_files
+from .generate import CLASH, REQUIRED_EXTENSIONS, clashes, footer, make_site, written_pages
 from .models import Settings
 from .pipeline import KnowledgeBase, build_knowledge_base
 from .problems import FindingsError, Problem, check_settings, shown_path
@@ -31,14 +32,9 @@ from .search import with_synonyms
 
 log = get_plugin_logger(__name__)
 
-REQUIRED_EXTENSIONS = ("attr_list", "md_in_html", "admonition")
-
-
-# HTML the plugin writes itself, escaped: the page `mkdocs serve` shows while the files have
-# problems, and the footer's licence line.
-_HTML = Environment(loader=PackageLoader("findings", "templates"), autoescape=True, undefined=StrictUndefined)
-ERROR_PAGE = _HTML.get_template("serve-error.html.j2")
-FOOTER = _HTML.get_template("footer.html.j2")
+# The page `mkdocs serve` shows while the files have problems: HTML the plugin writes, escaped.
+ERROR_PAGE = Environment(loader=PackageLoader("findings", "templates"), autoescape=True,
+                         undefined=StrictUndefined).get_template("serve-error.html.j2")
 
 
 class FindingsConfig(Config):
@@ -74,7 +70,7 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
             if extension not in config.markdown_extensions:
                 config.markdown_extensions.append(extension)
         if not self.problems and self.settings.licence:  # the site's footer says under what terms it is published
-            config.copyright = FOOTER.render(copyright=config.copyright, licence=self.settings.licence_terms).strip()
+            config.copyright = footer(config.copyright, self.settings.licence_terms)
         return config
 
     def on_pre_build(self, config):
@@ -107,20 +103,20 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
         if self.problems:  # the site is the error page alone: no pages, and no nav naming missing ones
             config.nav = None
             return Files([file for file in files if not file.is_documentation_page()])
-        # Material's tags plugin lists its index on a page; by convention this site's is tags.md.
-        has_tags = any(name.endswith("tags") for name in config.plugins) and files.get_file_from_path("tags.md")
-        tags_page = "tags.md" if has_tags else ""
-        self.site = Site(config.site_name, config.site_url or "", self.settings.author or config.site_name, tags_page,
-                         config.use_directory_urls, self.settings.licence_terms)
+        self.site = make_site(self.settings, config.site_name, config.site_url, config.use_directory_urls,
+                              config.plugins, files.get_file_from_path("tags.md") is not None)
         generated = render_pages(self.kb, self.site) | export_files(self.kb, self.site) | moved_pages(self.kb, self.site)
-        clashes = sorted(path for path in generated if files.get_file_from_path(path) is not None)
-        if clashes:
-            raise PluginError("findings: these files in the docs folder clash with generated pages; "
-                              "rename or remove them: " + ", ".join(clashes))
+        present = {path: file.content_bytes for path in generated if (file := files.get_file_from_path(path))}
+        if present:  # pages written by `findings generate` (or as the plugin makes them) are made again here
+            written = written_pages(self.kb, self.site, config.markdown_extensions, config.mdx_configs)
+            if clashing := clashes(present, generated, written):
+                raise PluginError("findings: " + CLASH + ", ".join(clashing))
         self.generated = set(generated)
         unlisted = unlisted_pages(self.kb, generated)
         self.to_sanitize = pages_to_sanitize(self.kb)
         for path, content in generated.items():
+            if path in present:
+                files.remove(files.get_file_from_path(path))
             inclusion = InclusionLevel.NOT_IN_NAV if path in unlisted else InclusionLevel.UNDEFINED
             files.append(File.generated(config, path, content=content, inclusion=inclusion))
         return files
