@@ -73,7 +73,7 @@ _LINK = re.compile(r'<a\b[^>]*?\bhref="([^"]*)"')
 def reading(html: str, page: str) -> dict:
     """What a reader gets of a page's article: its text, its links and its tags, with the
     differences the module's docstring allows set aside."""
-    main = article(html)
+    main = article(html) if "<article" in html else html  # a page sending readers on is read whole
     tags = [(plain(tag), _LINK.findall(tag)) for tag in _TAGS.findall(main)]
     main = _TAGS.sub("", main)
     if page == "tags/index.html":
@@ -90,7 +90,9 @@ def _data_files(site: Path) -> dict[str, bytes]:
 
 def test_every_engine_builds_every_page_and_data_file(engines):
     pages, data = _pages(engines.sites["mkdocs"]), _data_files(engines.sites["mkdocs"])
-    assert len(pages) == 84 and "data/findings.json" in data and "data/datapackage.json" in data
+    assert {"index.html", "bibliography/index.html", "influence-local-decision-making/index.html",
+            "findings/influence-local-decision-making/index.html"} <= pages  # the last sends readers on
+    assert "data/findings.json" in data and "data/datapackage.json" in data
     for engine, site in engines.sites.items():
         assert _pages(site) == pages, engine
         assert _data_files(site) == data, engine
@@ -122,12 +124,14 @@ def test_the_generated_config_has_no_plugin_and_keeps_generated_pages_out_of_the
     settings = yaml.safe_load(config)
     assert settings["plugins"] == ["search", "tags"]
     assert settings["markdown_extensions"] == ["attr_list", "md_in_html", "admonition", {"toc": {"permalink": True}}]
-    assert "not_in_nav: |\n  /findings/\n  /sources/\n  /evidence-maps/\n  /evidence/\n  /public-bodies/\n" in config
+    # Folders holding only such pages are listed whole, the findings (at the top level) one by one.
+    assert "not_in_nav: |\n  /evidence/\n  /public-bodies/\n  /sources/\n  /access-to-new-community-groups.md\n" in config
     # A finding's page is reached from its theme, not from the navigation, on every engine.
     for engine in ("mkdocs", "zensical"):
         home = (engines.sites[engine] / "index.html").read_text(encoding="utf-8")
         nav = home[: home.index("<article")]
-        assert re.search(r'href="(\./)?themes/power-dynamics/"', nav) and not re.search(r'href="(\./)?findings/', nav)
+        assert re.search(r'href="(\./)?themes/power-dynamics/"', nav)
+        assert not re.search(r'href="(\./)?access-to-new-community-groups/"', nav)
 
 
 # Generating: repeatable, never in the wrong place, nothing written on problems ----------------
@@ -146,7 +150,7 @@ def test_generating_twice_gives_the_same_files_and_removes_those_no_longer_made(
     out = tmp_path / "generated"
     assert run_cli("generate", "--out", str(out), cwd=project.root)[0] == 0
     first = _files(out)
-    assert "docs/findings/a-second-claim.md" in first and "docs/data/findings.json" in first
+    assert "docs/a-second-claim.md" in first and "docs/data/findings.json" in first
     (out / "site").mkdir()
     (out / "site" / "index.html").write_text("built by an engine", encoding="utf-8")
     code, _, err = run_cli("generate", "--out", str(out), cwd=project.root)
@@ -155,7 +159,7 @@ def test_generating_twice_gives_the_same_files_and_removes_those_no_longer_made(
     extra.unlink()
     assert run_cli("generate", "--out", str(out), cwd=project.root)[0] == 0
     after = _files(out)
-    assert "docs/findings/a-second-claim.md" not in after and "docs/findings/influence-local-decision-making.md" in after
+    assert "docs/a-second-claim.md" not in after and "docs/influence-local-decision-making.md" in after
     assert after["site/index.html"] == b"built by an engine"  # what the engine built is left alone
     listed = json.loads(after[".findings-generate.json"])["files"]
     assert sorted(path for path in after if not path.startswith("site/") and path != ".findings-generate.json") == listed
@@ -257,20 +261,20 @@ def test_record_html_is_sanitised_before_it_is_written(run_cli, project, tmp_pat
     out = tmp_path / "generated"
     code, _, err = run_cli("generate", "--out", str(out), cwd=project.root)
     assert code == 0, err
-    written = (out / "docs/findings/unsafe-html.md").read_text(encoding="utf-8")
+    written = (out / "docs/unsafe-html.md").read_text(encoding="utf-8")
     assert "<script" not in written and "onerror" not in written and "<iframe" not in written
     # What the sanitiser keeps of a removed element is text in an HTML block, never read as Markdown.
     assert "<div>\n<p>Ordinary <strong>bold</strong>" in written and "\n[form link](javascript:" in written
     code, output = _zensical(out)
     assert code == 0, output
-    for page in ("findings/unsafe-html/index.html", "themes/power-dynamics/index.html"):
+    for page in ("unsafe-html/index.html", "themes/power-dynamics/index.html"):
         main = article((out / "site" / page).read_text(encoding="utf-8"))
         assert "<script" not in main and "onerror" not in main and "<iframe" not in main, page
         assert not re.search(r"(href|src)=\"javascript", main) and "[form link](javascript:" in main, page
         assert "A claim with <script>alert('title')</script> in it." in plain(main)  # shown as text
         assert "<strong>bold</strong>" in main and '<a href="https://example.org">link</a>' in main
         # The theme page shows the summary's first paragraph; the finding's page all of it.
-        assert ("<li>first item</li>" in main) == page.startswith("findings/")
+        assert ("<li>first item</li>" in main) == page.startswith("unsafe-html/")
 
 
 @needs_zensical
@@ -283,7 +287,7 @@ def test_a_new_knowledge_base_builds_on_zensical_with_its_footer(run_cli, tmp_pa
     assert code == 0, output
     home = (out / "site/index.html").read_text(encoding="utf-8")
     assert "Findings and data: <a href=\"https://creativecommons.org/licenses/by/4.0/\">" in home
-    assert (out / "site/findings/residents-lead-local-projects/index.html").is_file()
+    assert (out / "site/residents-lead-local-projects/index.html").is_file()
 
 
 # The plugin over a docs folder that holds generated pages ----------------------------------
@@ -294,7 +298,7 @@ def test_the_plugin_accepts_generated_pages_identical_to_its_own_and_refuses_oth
     from findings.generate import make_site
     from findings.render import render_pages
     assert run_cli("generate", "--out", str(tmp_path / "generated"), cwd=project.root)[0] == 0
-    for path in ("bibliography.md", "findings/influence-local-decision-making.md", "data/findings.json"):
+    for path in ("bibliography.md", "themes/power-dynamics.md", "data/findings.json"):
         (project.root / "docs" / path).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(tmp_path / "generated" / "docs" / path, project.root / "docs" / path)
     kb = project.knowledge_base()
@@ -303,7 +307,7 @@ def test_the_plugin_accepts_generated_pages_identical_to_its_own_and_refuses_oth
     (project.root / "docs" / "questions.md").write_text(render_pages(kb, site)["questions.md"], encoding="utf-8")
     code, output, built = build_site(project.config, tmp_path / "site")
     assert code == 0, output
-    page = (built / "findings" / "influence-local-decision-making" / "index.html").read_text(encoding="utf-8")
+    page = (built / "themes" / "power-dynamics" / "index.html").read_text(encoding="utf-8")
     assert 'href="../../bibliography/#localtrust2020survey"' in page
     project.write("docs/bibliography.md", "# My own reference list\n")
     code, output, _ = build_site(project.config, tmp_path / "site")
