@@ -90,3 +90,28 @@ def test_pre_commit_hook_runs_findings_lint():
     config = yaml.safe_load((ROOT / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
     hooks = [hook for repo in config["repos"] for hook in repo["hooks"]]
     assert any(hook["entry"] == "findings lint" for hook in hooks)
+
+
+SNIPPET = """\
+title: A claim that tries to include a file.
+theme: covid-19
+summary: |
+  The next line would include a file of the project on the public site.
+
+  --8<-- "secret.txt"
+
+  ---8<--- "secret.txt"
+citations: [kaye2020]
+"""
+
+
+def test_a_summary_cannot_include_a_file_of_the_project(copy_sample, build_site, tmp_path):
+    """The sample site has pymdownx.snippets on with the project folder as its base."""
+    (copy_sample / "secret.txt").write_text("TOKEN=hunter2\n", encoding="utf-8")
+    (copy_sample / "findings" / "covid-19" / "snippet.yml").write_text(SNIPPET, encoding="utf-8")
+    code, output, site = build_site(copy_sample / "mkdocs.yml", tmp_path / "site")
+    assert code == 0, output
+    for page in ("snippet/index.html", "themes/covid-19/index.html", "search/search_index.json"):
+        assert "hunter2" not in (site / page).read_text(encoding="utf-8"), page
+    article = (site / "snippet" / "index.html").read_text(encoding="utf-8")
+    assert "--8&lt;-- &quot;secret.txt&quot;" in article or '--8&lt;-- "secret.txt"' in article

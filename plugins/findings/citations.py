@@ -123,8 +123,10 @@ class CitationLinker:
 
     def link(self, markdown: str, reference_list: str, matches: Iterable[CitationMatch] | None = None) -> str:
         """``markdown`` with every known citation linked; ``reference_list`` is the URL of the
-        reference list relative to this page, e.g. ``../../bibliography/``; ``matches`` are the
-        text's citations when they have already been found."""
+        reference list relative to this page, e.g. ``../../bibliography/``, or its Markdown file
+        relative to the page's (``../bibliography.md``: Markdown links, which every engine
+        resolves; Zensical rewrites the links in HTML as if relative to the file); ``matches``
+        are the text's citations when they have already been found."""
         out, position = [], 0
         for match in _matches(markdown, self.labels.__contains__) if matches is None else matches:
             if not all(c.key in self.labels for c in match.cites):
@@ -140,6 +142,8 @@ class CitationLinker:
         return self._render(tuple(cites), reference_list)
 
     def _anchor(self, key: str, words: str, reference_list: str) -> str:
+        if reference_list.endswith(".md"):  # the reference list's file: a Markdown link, resolved by the engine
+            return f'[{text(words)}]({attribute(reference_list)}#{attribute(self.anchors[key])} "{self.tooltips[key]}")'
         return (f'<a href="{attribute(reference_list)}#{attribute(self.anchors[key])}" '
                 f'title="{self.tooltips[key]}">{text(words)}</a>')
 

@@ -1,5 +1,6 @@
 """The findings command: check the records without building the site, start a new finding,
-and write the JSON Schema that editors use to check finding files as they are typed.
+write the JSON Schema that editors use to check finding files as they are typed, and write the
+site as a project any engine builds without the plugin.
 
 It reads the findings plugin's settings from mkdocs.yml and runs the same checks as the build."""
 
@@ -20,11 +21,14 @@ from importlib.metadata import version
 from pathlib import Path
 
 import yaml
+from mkdocs.config import load_config
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import ConfigurationError
 
 from .models import ID_LENGTH, ID_PATTERN, Settings, finding_json_schema, slugify
 from .changes import Revision, changes_markdown, compare
+from .generate import (REQUIRED_EXTENSIONS, RefusedFolder, Source, check_output, engine_warnings, make_site,
+                       project_files, write_project)
 from .pipeline import KnowledgeBase, build_knowledge_base
 from .problems import FindingsError, Problem, check_settings, did_you_mean, shown_path
 from .render import template
@@ -100,6 +104,8 @@ def knowledge_base(config: Path, every_entry: bool = False) -> tuple[Path, Knowl
 
 
 def lint(args: argparse.Namespace) -> int:
+    if args.config.suffix == ".toml":  # Zensical's own format: no findings plugin is run from it
+        return _report(engine_warnings(args.config.parent, args.config))
     try:
         root, kb, problems = knowledge_base(args.config, args.all_entries)
     except FindingsError as error:  # mkdocs.yml itself: the records cannot be checked without it
@@ -109,10 +115,44 @@ def lint(args: argparse.Namespace) -> int:
         count = len(kb.findings)
         problems, findings = kb.warnings, f"{count} published finding{'s' if count != 1 else ''}" + (
             f", {kb.drafts} draft{'s' if kb.drafts != 1 else ''}" if kb.drafts else "")
+    problems = problems + engine_warnings(root)
     if args.paths:
         wanted = {shown_path(Path(p), root) for p in args.paths}
         problems = [p for p in problems if p.path in wanted]
     return _report(problems, findings)
+
+
+def generate(args: argparse.Namespace) -> int:
+    """Write the site as a project that any engine builds without the plugin (see generate.py);
+    with problems in the records, lint's messages and exit status, and nothing written."""
+    root, settings, docs = read_settings(args.config)
+    config = _validated(args.config)
+    extensions = list(config.markdown_extensions) + [e for e in REQUIRED_EXTENSIONS
+                                                     if e not in config.markdown_extensions]
+    site = make_site(settings, config.site_name, config.site_url, config.use_directory_urls, config.plugins,
+                     (docs / "tags.md").is_file())
+    source = Source(root, args.config.resolve(), docs, site, extensions, config.mdx_configs, config.copyright)
+    try:
+        out = check_output(args.out, source)
+    except RefusedFolder as error:
+        raise UsageError(str(error)) from None
+    _, kb, problems = knowledge_base(args.config)
+    failing = problems if kb is None else [p for p in kb.warnings if p.severity != "note"]
+    if failing:
+        return _report(problems if kb is None else kb.warnings)
+    files = project_files(kb, source)
+    changed = write_project(files, out)
+    print(f"{out}: {len(files)} files, {len(changed)} written or removed. Build the site there with "
+          "`zensical build`, `mkdocs build` or `properdocs build`.", file=sys.stderr)
+    return 0
+
+
+def _validated(config_file: Path) -> MkDocsConfig:
+    """mkdocs.yml as MkDocs validates it for a build (read_settings has read it already)."""
+    try:
+        return load_config(str(config_file))
+    except ConfigurationError as error:
+        raise FindingsError([Problem(config_file.name, 0, 0, f"{error}; correct the setting")]) from None
 
 
 def _report(problems: list[Problem], findings: str | None = None) -> int:
@@ -375,6 +415,15 @@ def parser() -> argparse.ArgumentParser:
     init_parser.add_argument("--theme", help="the title of a first theme (default: Community power)")
     init_parser.add_argument("--site-url", help="where the site will be published, e.g. https://example.org/findings/")
     init_parser.set_defaults(run=init)
+    generate_parser = commands.add_parser(
+        "generate", help="write the site as a project any engine builds (Zensical, MkDocs, ProperDocs)",
+        description="Write every page the findings plugin makes, the hand-written pages with their findings blocks "
+                    "filled in and citations linked, the theme files and a mkdocs.yml without the plugin into OUT, "
+                    "for engines that do not run MkDocs plugins (Zensical). Run it again after each change: files "
+                    "no longer made are removed. Problems in the records stop it as they stop `findings lint`.")
+    generate_parser.add_argument("--out", type=Path, required=True,
+                                 help="the folder to write (new, empty, or written by findings generate before)")
+    generate_parser.set_defaults(run=generate)
     schema_parser = commands.add_parser("schema", help=f"write {SCHEMA_PATH} for editors")
     schema_parser.add_argument("--check", action="store_true", help="fail if the committed schema is stale")
     schema_parser.set_defaults(run=schema)

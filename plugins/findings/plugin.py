@@ -13,46 +13,28 @@ page listing the problems, written by on_post_build, until a rebuild finds the f
 
 from __future__ import annotations
 
-from importlib.resources import files as package_files
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
-from markdown import Extension
 from mkdocs.config.base import Config
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
 
 from .export import export_files
+from .generate import CLASH, REQUIRED_EXTENSIONS, clashes, footer, make_site, written_pages
 from .models import Settings
 from .pipeline import KnowledgeBase, build_knowledge_base
 from .problems import FindingsError, Problem, check_settings, shown_path
-from .render import (Site, listed_parents, moved_pages, pages_to_sanitize, reference_list_url, render_blocks,
-                     render_pages, sanitize_html, unlisted_pages)
+from .render import (SCRIPTS, Site, listed_parents, moved_pages, pages_to_sanitize, reference_list_url,
+                     render_blocks, render_pages, sanitize_html, script_files, unlisted_pages)
 from .search import with_synonyms
 
 log = get_plugin_logger(__name__)
 
-REQUIRED_EXTENSIONS = ("attr_list", "md_in_html", "admonition")
-# The browse page's filters: one small script for every page (it does nothing elsewhere), as
-# MkDocs themes load extra_javascript on every page.
-BROWSE_SCRIPT = "assets/findings/browse.js"
-
-
-class CaptionBlocks(Extension):
-    """Python-Markdown does not count <caption> as a block-level tag, so md_in_html would wrap the
-    evidence map's table caption in a <p> (invalid HTML inside a table). Register it as one."""
-
-    def extendMarkdown(self, md):
-        if "caption" not in md.block_level_elements:
-            md.block_level_elements.append("caption")
-
-
-# HTML the plugin writes itself, escaped: the page `mkdocs serve` shows while the files have
-# problems, and the footer's licence line.
-_HTML = Environment(loader=PackageLoader("findings", "templates"), autoescape=True, undefined=StrictUndefined)
-ERROR_PAGE = _HTML.get_template("serve-error.html.j2")
-FOOTER = _HTML.get_template("footer.html.j2")
+# The page `mkdocs serve` shows while the files have problems: HTML the plugin writes, escaped.
+ERROR_PAGE = Environment(loader=PackageLoader("findings", "templates"), autoescape=True,
+                         undefined=StrictUndefined).get_template("serve-error.html.j2")
 
 
 class FindingsConfig(Config):
@@ -90,12 +72,11 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
         for extension in REQUIRED_EXTENSIONS:
             if extension not in config.markdown_extensions:
                 config.markdown_extensions.append(extension)
-        if not any(isinstance(extension, CaptionBlocks) for extension in config.markdown_extensions):
-            config.markdown_extensions.append(CaptionBlocks())
-        if BROWSE_SCRIPT not in map(str, config.extra_javascript):
-            config.extra_javascript.append(BROWSE_SCRIPT)
+        for script in SCRIPTS:
+            if script not in map(str, config.extra_javascript):
+                config.extra_javascript.append(script)
         if not self.problems and self.settings.licence:  # the site's footer says under what terms it is published
-            config.copyright = FOOTER.render(copyright=config.copyright, licence=self.settings.licence_terms).strip()
+            config.copyright = footer(config.copyright, self.settings.licence_terms)
         return config
 
     def on_pre_build(self, config):
@@ -128,17 +109,15 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
         if self.problems:  # the site is the error page alone: no pages, and no nav naming missing ones
             config.nav = None
             return Files([file for file in files if not file.is_documentation_page()])
-        # Material's tags plugin lists its index on a page; by convention this site's is tags.md.
-        has_tags = any(name.endswith("tags") for name in config.plugins) and files.get_file_from_path("tags.md")
-        tags_page = "tags.md" if has_tags else ""
-        self.site = Site(config.site_name, config.site_url or "", self.settings.author or config.site_name, tags_page,
-                         config.use_directory_urls, self.settings.licence_terms)
-        generated = render_pages(self.kb, self.site) | export_files(self.kb, self.site) | moved_pages(self.kb, self.site)
-        generated[BROWSE_SCRIPT] = package_files("findings").joinpath("assets/browse.js").read_text(encoding="utf-8")
-        clashes = sorted(path for path in generated if files.get_file_from_path(path) is not None)
-        if clashes:
-            raise PluginError("findings: these files in the docs folder clash with generated pages; "
-                              "rename or remove them: " + ", ".join(clashes))
+        self.site = make_site(self.settings, config.site_name, config.site_url, config.use_directory_urls,
+                              config.plugins, files.get_file_from_path("tags.md") is not None)
+        generated = (render_pages(self.kb, self.site) | export_files(self.kb, self.site) | moved_pages(self.kb, self.site)
+                     | script_files())
+        present = {path: file.content_bytes for path in generated if (file := files.get_file_from_path(path))}
+        if present:  # pages written by `findings generate` (or as the plugin makes them) are made again here
+            written = written_pages(self.kb, self.site, config.markdown_extensions, config.mdx_configs)
+            if clashing := clashes(present, generated, written):
+                raise PluginError("findings: " + CLASH + ", ".join(clashing))
         if not self.site.url:  # said once per build, as a note: a site may well have no address yet
             log.info("no Atom feed (feed.xml): site_url is not set in mkdocs.yml, and a feed's links must be "
                      "absolute; set site_url to publish it")
@@ -147,6 +126,8 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
         self.to_sanitize = pages_to_sanitize(self.kb)
         self.parents = listed_parents(self.kb)
         for path, content in generated.items():
+            if path in present:
+                files.remove(files.get_file_from_path(path))
             inclusion = InclusionLevel.NOT_IN_NAV if path in unlisted else InclusionLevel.UNDEFINED
             files.append(File.generated(config, path, content=content, inclusion=inclusion))
         return files

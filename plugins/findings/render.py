@@ -10,7 +10,8 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterable
+from importlib.resources import files as package_files
+from typing import Callable, Iterable
 
 import nh3
 from jinja2 import Environment, PackageLoader, StrictUndefined
@@ -37,6 +38,7 @@ class Site:
     tags_page: str = ""  # the hand-written tags index (Material's tags plugin), if the site has one
     directory_urls: bool = True  # pages at folder/page/ rather than folder/page.html, as in MkDocs
     licence: tuple[str, str, str] = ("", "", "")  # the content's licence: id, name, address (Settings.licence_terms)
+    file_links: bool = False  # citations link to bibliography.md, for the engine to resolve (reference_list_link)
 
 
 def _environment() -> Environment:
@@ -85,8 +87,11 @@ def template(name: str):
 THIN = 1
 
 
-def render_pages(kb: KnowledgeBase, site: Site) -> dict[str, str]:
-    """Every generated page: path in the docs folder → Markdown, its citations already linked."""
+def render_pages(kb: KnowledgeBase, site: Site, made_safe: Callable[[str], str] | None = None) -> dict[str, str]:
+    """Every generated page: path in the docs folder → Markdown, its citations already linked.
+    ``made_safe`` rewrites each summary (or lead paragraph) that is not plain prose as it is
+    written (`findings generate` makes it sanitised HTML); without it, the pages_to_sanitize
+    are sanitised once converted to HTML, as the plugin does."""
     pages = {THEMES_INDEX_PATH: ("themes-index.md.j2", {})}
     for theme in kb.themes:
         pages[theme_path(theme.id)] = ("theme.md.j2", {"theme": theme, "records": kb.by_theme.get(theme.id, [])})
@@ -124,10 +129,21 @@ def render_pages(kb: KnowledgeBase, site: Site) -> dict[str, str]:
         "kinds": next((f for f in kb.facets if f.id == kb.strength_settings.kinds), None)})
     pages[BIBLIOGRAPHY_PATH] = ("bibliography.md.j2", {})
     pages[QUESTIONS_PATH] = ("questions.md.j2", {})
-    summaries: dict[tuple[str, str], str] = {}  # a summary is linked once for all pages at the same depth
+    summaries: dict[tuple[str, str, bool], str] = {}  # a summary is linked once for all pages at the same depth
     with cyclic_gc_paused():
-        return {path: _render(template, path, kb, site, context, summaries)
+        return {path: _render(template, path, kb, site, context, summaries, made_safe)
                 for path, (template, context) in pages.items()}
+
+
+# The package's scripts, added to every site: the browse page's filters (each does nothing on
+# pages it has no part in, as themes load extra_javascript on every page).
+SCRIPTS = ("assets/findings/browse.js",)
+
+
+def script_files() -> dict[str, str]:
+    """The package's scripts, as files of the site: path → content."""
+    assets = package_files("findings") / "assets"
+    return {path: (assets / posixpath.basename(path)).read_text(encoding="utf-8") for path in SCRIPTS}
 
 
 def moved_pages(kb: KnowledgeBase, site: Site) -> dict[str, str]:
@@ -307,6 +323,14 @@ def reference_list_url(page: str, directory_urls: bool = True) -> str:
     return relative + "/" if target.endswith("/") else relative
 
 
+def reference_list_link(page: str, site: Site) -> str:
+    """What the citations on the page ``page`` link to: the reference list's URL relative to the
+    page, or (``site.file_links``, for `findings generate`) its file relative to the page's."""
+    if site.file_links:
+        return posixpath.relpath(BIBLIOGRAPHY_PATH, posixpath.dirname(page) or ".")
+    return reference_list_url(page, site.directory_urls)
+
+
 @lru_cache(maxsize=None)
 def _relative_folder(folder: str, start: str) -> str:
     """The folder ``folder`` as seen from the folder ``start``, both inside the docs folder."""
@@ -314,10 +338,16 @@ def _relative_folder(folder: str, start: str) -> str:
     return "" if relative == "." else relative
 
 
+# pymdownx.snippets includes a file named after "--8<--" (any run of dashes either side) in any
+# page's Markdown: in a summary it would publish any file of the project. Written "&lt;", the
+# mark reads the same on the page and includes nothing.
+_SNIPPET_MARK = re.compile(r"(-+8)<(-+)")
+
+
 def _render(template: str, page: str, kb: KnowledgeBase, site: Site, context: dict,
-            summaries: dict[tuple[str, str], str]) -> str:
+            summaries: dict[tuple[str, str, bool], str], made_safe: Callable[[str], str] | None = None) -> str:
     here = posixpath.dirname(page)
-    references = reference_list_url(page, site.directory_urls)
+    references = reference_list_link(page, site)
 
     def link(target: str) -> str:
         """A relative link from this page to another page in the docs folder."""
@@ -331,12 +361,15 @@ def _render(template: str, page: str, kb: KnowledgeBase, site: Site, context: di
         return kb.linker.cite((Cite(c) if isinstance(c, str) else Cite(c.key, locator=c.locator or "")
                                for c in citations), references)
 
-    def summary(record: FindingRecord) -> str:
-        """The finding's summary with its inline citations linked."""
-        cache_key = (record.id, references)
+    def summary(record: FindingRecord, lead: bool = False) -> str:
+        """The finding's summary (or its lead paragraph) with its inline citations linked."""
+        cache_key = (record.id, references, lead)
         if cache_key not in summaries:
-            summaries[cache_key] = kb.linker.link(record.finding.summary, references,
-                                                  kb.summary_citations.get(record.id))
+            linked = _SNIPPET_MARK.sub(r"\1&lt;\2", kb.linker.link(record.finding.summary, references,
+                                                                   kb.summary_citations.get(record.id)))
+            written = lead_paragraph(record.finding.summary) if lead else record.finding.summary
+            linked = lead_paragraph(linked) if lead else linked
+            summaries[cache_key] = made_safe(linked) if made_safe and not is_plain(written) else linked
         return summaries[cache_key]
 
     return _ENV.get_template(template).render(
