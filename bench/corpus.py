@@ -1,5 +1,5 @@
-"""Deterministic synthetic projects: a findings site of any size, and a plain MkDocs site of the
-same shape to compare it with. Everything is drawn from ``random.Random(seed)``, so the same
+"""Deterministic synthetic projects: a findings site of any size, and plain MkDocs sites to
+compare it with. Everything is drawn from ``random.Random(seed)``, so the same
 options give byte-identical files."""
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ THEMES = [
     ("assets-and-funding", "Assets, money and long-term funding"),
 ]
 
-# Settings shared by both sites, as in the repository's mkdocs.yml.
+# Settings shared by every site, as in the repository's mkdocs.yml.
 COMMON_YML = """\
 site_url: https://example.org/findings/
 copyright: Synthetic benchmark project
@@ -52,8 +52,18 @@ markdown_extensions:
       base_path: !relative $config_dir
       check_paths: true
 
-# Pages reached from other pages rather than the navigation, as the plugin publishes them.
+plugins:
+  - search:
+      fields:
+        tags: {boost: 1000}
+  - tags
+"""
+
+# Pages reached from other pages rather than the navigation, as the plugin publishes them (the
+# findings' pages are at /<id>/, and every synthetic id ends in a number).
+NOT_IN_NAV = """
 not_in_nav: |
+  /*[0-9].md
   /findings/
   /sources/
   /method/
@@ -61,10 +71,13 @@ not_in_nav: |
   /themes/index.md
   /browse.md
   /evidence-map.md
+  /strength-of-evidence.md
 """
 
 NAV = ["  - Home: index.md", "  - Themes:"] + [f"      - themes/{tid}.md" for tid, _ in THEMES] + [
-    "  - Bibliography: bibliography.md", "  - Open questions: questions.md"]
+    "  - Bibliography: bibliography.md", "  - Open questions: questions.md", "  - Tags: tags.md"]
+NAV_PAGES = ["index.md", *(f"themes/{tid}.md" for tid, _ in THEMES), "bibliography.md", "questions.md", "tags.md"]
+TAGS_MD = "---\ntitle: Tags\nsearch:\n  exclude: true\n---\n\n# Tags\n\n<!-- material/tags -->\n"
 
 CSS = ".md-typeset .reference { margin: 0 0 1.2em; padding-left: 1.5em; text-indent: -1.5em; }\n"
 
@@ -247,8 +260,9 @@ def generate_project(folder: Path, findings: int, references: int, seed: int = 1
                          f"          description: {json.dumps(text.sentence(12, 20) + '.')}\n" for tid, title in THEMES)
     (folder / "mkdocs.yml").write_text(
         f"site_name: Findings benchmark ({findings} findings)\n" + COMMON_YML +
-        "\nplugins:\n  - search\n  - findings:\n      findings: findings\n      bibliography: bibliography.bib\n"
-        f"      questions: questions.yml\n      themes:\n{themes_yml}{FACETS_YML}\nnav:\n" + "\n".join(NAV) + "\n",
+        "  - findings:\n      findings: findings\n      bibliography: bibliography.bib\n"
+        f"      questions: questions.yml\n      themes:\n{themes_yml}{FACETS_YML}"
+        "      synonyms:\n        NDC: New Deal for Communities\n" + NOT_IN_NAV + "\nnav:\n" + "\n".join(NAV) + "\n",
         encoding="utf-8")
 
     # Every source is cited at least once (an uncited entry is a lint warning): the first
@@ -306,18 +320,19 @@ def generate_project(folder: Path, findings: int, references: int, seed: int = 1
         f"# Findings benchmark\n\n{text.sentence()} [@{keys[0]}]. {text.sentence()} @{keys[-1]}.\n\n"
         "## Themes\n\n<!-- findings:themes -->\n\n## Recently added\n\n<!-- findings:recent -->\n\n"
         "## Headline figures\n\n<!-- findings:headlines -->\n" + further, encoding="utf-8")
+    (docs / "tags.md").write_text(TAGS_MD, encoding="utf-8")
     return {"findings": findings, "references": references, "questions": len(questions)}
 
 
 # --- the plain MkDocs sites -------------------------------------------------------------------
 
-def _plain_site(folder: Path, name: str) -> Path:
-    """mkdocs.yml with the findings site's settings and navigation but no findings plugin, and the
-    site's stylesheet; returns the docs folder."""
+def _plain_site(folder: Path, name: str, not_in_nav: str = NOT_IN_NAV) -> Path:
+    """mkdocs.yml with the findings site's settings, plugins but the findings plugin, and
+    navigation, and the site's stylesheet; returns the docs folder."""
     docs = folder / "docs"
     (docs / "stylesheets").mkdir(parents=True, exist_ok=True)
     (docs / "stylesheets" / "site.css").write_text(CSS, encoding="utf-8")
-    (folder / "mkdocs.yml").write_text(f"site_name: {name}\n" + COMMON_YML + "\nplugins:\n  - search\n\nnav:\n"
+    (folder / "mkdocs.yml").write_text(f"site_name: {name}\n" + COMMON_YML + not_in_nav + "\nnav:\n"
                                        + "\n".join(NAV) + "\n", encoding="utf-8")
     return docs
 
@@ -362,3 +377,29 @@ def generate_prose_site(folder: Path, sizes: dict[str, int], seed: int = 1) -> N
         target = docs / path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(page, encoding="utf-8")
+
+
+def generate_plain_site(folder: Path, pages: int, seed: int = 1) -> None:
+    """A plain Material site of ``pages`` prose pages of about 300 words (a heading, three
+    paragraphs with a link home, a short list) and 1-3 tags each: the navigation's pages, the
+    tags index, and the rest in ``pages/``, out of the navigation."""
+    rng = random.Random(seed)
+    text = _Text(rng)
+    docs = _plain_site(folder, f"Plain benchmark ({pages} pages)", "\nnot_in_nav: |\n  /pages/\n")
+    (docs / "tags.md").write_text(TAGS_MD, encoding="utf-8")
+    paths = [p for p in NAV_PAGES if p != "tags.md"][:pages - 1]
+    paths += [f"pages/page-{n}.md" for n in range(pages - 1 - len(paths))]
+    for path in paths:
+        home = "../" * path.count("/") + "index.md"
+        paragraphs, words = [], 0
+        while words < 240:
+            paragraph = " ".join(text.sentence() + "." for _ in range(5))
+            words += len(paragraph.split())
+            paragraphs.append(paragraph)
+        paragraphs[0] += f" See [the home page]({home})."
+        items = "".join(f"- {text.sentence(4, 8)}\n" for _ in range(3))
+        target = docs / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(f"---\ntitle: {text.sentence(4, 8)}\ntags: [{', '.join(rng.sample(TAGS, rng.randint(1, 3)))}]\n"
+                          f"---\n\n# {text.sentence(4, 8)}\n\n" + "\n\n".join(paragraphs) + f"\n\n{items}",
+                          encoding="utf-8")

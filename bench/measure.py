@@ -1,6 +1,7 @@
 """Measurements: full `mkdocs build` of the findings site (a), of the same site without the
-plugin (b) and optionally of a prose site of the same page sizes (b′), as subprocesses; the
-plugin's stages in a worker process of their own (c); and `findings lint`.
+plugin (b), of a plain site with as many pages of about 300 words (p) and optionally of a prose
+site of the same page sizes (b′), as subprocesses; the plugin's stages in a worker process of
+their own (c); and `findings lint`.
 
 Run as ``python -m bench.measure PROJECT OUT.json HTML_CACHE.json MIRROR`` it is that stage
 worker, which also writes the site without the plugin into MIRROR.
@@ -19,7 +20,7 @@ import sys
 import time
 from pathlib import Path
 
-from .corpus import generate_mirror_site, generate_project, generate_prose_site
+from .corpus import generate_mirror_site, generate_plain_site, generate_project, generate_prose_site
 
 REPO = Path(__file__).resolve().parents[1]
 ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
@@ -66,10 +67,11 @@ def stages(project: Path, out: Path, cache: Path, mirror: Path, log: Path) -> di
 
 def measure(findings: int, references: int, repeat: int, work: Path, seed: int = 1, prose: bool = False,
             progress=print) -> dict:
-    """Generate the sites for N findings and M references and measure a, b (b′ with ``prose``),
+    """Generate the sites for N findings and M references and measure a, b, p (b′ with ``prose``),
     c and lint."""
     work.mkdir(parents=True, exist_ok=True)
-    project, mirror, prose_site = work / "findings-site", work / "plain-site", work / "prose-site"
+    project, mirror, prose_site = work / "findings-site", work / "mirror-site", work / "prose-site"
+    plain = work / "plain-site"
     logs = work / "logs"
     logs.mkdir(exist_ok=True)
     progress(f"N={findings} M={references}: generating the project in {work}")
@@ -80,15 +82,18 @@ def measure(findings: int, references: int, repeat: int, work: Path, seed: int =
         progress(f"  stages, run {i + 1}/{repeat}")
         runs.append(stages(project, work / "stages.json", work / "html-cache.json", mirror, logs / f"stages-{i}.log"))
     sizes = runs[0]["sizes"]
+    generate_plain_site(plain, len(sizes), seed)
     if prose:
         generate_prose_site(prose_site, sizes, seed)
 
-    a, b, b_prose = [], [], []
+    a, b, p, b_prose = [], [], [], []
     for i in range(repeat):  # interleaved, so drift in the machine's speed hits all alike
         progress(f"  mkdocs build, run {i + 1}/{repeat}: findings site")
         a.append(build(project, work / "site-a", logs / f"build-a-{i}.log"))
         progress(f"  mkdocs build, run {i + 1}/{repeat}: the same site without the plugin")
         b.append(build(mirror, work / "site-b", logs / f"build-b-{i}.log"))
+        progress(f"  mkdocs build, run {i + 1}/{repeat}: plain pages, as many")
+        p.append(build(plain, work / "site-p", logs / f"build-p-{i}.log"))
         if prose:
             progress(f"  mkdocs build, run {i + 1}/{repeat}: prose site")
             b_prose.append(build(prose_site, work / "site-b-prose", logs / f"build-b-prose-{i}.log"))
@@ -103,10 +108,10 @@ def measure(findings: int, references: int, repeat: int, work: Path, seed: int =
         "findings": findings, "references": references,
         "pages": len(sizes), "data_files": runs[0]["data_files"],
         "markdown_mb": sum(sizes.values()) / 1e6,
-        "a": median(r[0] for r in a), "b": median(r[0] for r in b),
-        "a_runs": [r[0] for r in a], "b_runs": [r[0] for r in b],
-        "a_rss": max(r[1] for r in a), "b_rss": max(r[1] for r in b),
-        "a_warnings": a[0][2], "b_warnings": b[0][2],
+        "a": median(r[0] for r in a), "b": median(r[0] for r in b), "p": median(r[0] for r in p),
+        "a_runs": [r[0] for r in a], "b_runs": [r[0] for r in b], "p_runs": [r[0] for r in p],
+        "a_rss": max(r[1] for r in a), "b_rss": max(r[1] for r in b), "p_rss": max(r[1] for r in p),
+        "a_warnings": a[0][2], "b_warnings": b[0][2], "p_warnings": p[0][2],
         "b_prose": median(r[0] for r in b_prose) if prose else None,
         "stages": stage, "c": sum(stage.values()),
         "c_rss": max(r["rss_after_link"] for r in runs),
@@ -131,7 +136,8 @@ def _stage_worker(project: Path, out: Path, cache: Path, mirror: Path) -> None:
     url = re.search(r"^site_url: (.*)$", config, re.M)[1]
     root, settings, docs = read_settings(project / "mkdocs.yml")
     pages = {p.relative_to(docs).as_posix(): p.read_text(encoding="utf-8") for p in sorted(docs.rglob("*.md"))}
-    site = render.Site(name, url, settings.author or name)
+    site = render.Site(name, url, settings.author or name, "tags.md" if "tags.md" in pages else "",
+                       licence=settings.licence_terms)
     times = {}
 
     start = time.perf_counter()
@@ -140,6 +146,7 @@ def _stage_worker(project: Path, out: Path, cache: Path, mirror: Path) -> None:
 
     start = time.perf_counter()
     generated = render.render_pages(kb, site)
+    moved = render.moved_pages(kb, site) | render.script_files()
     times["render"] = time.perf_counter() - start
 
     start = time.perf_counter()
@@ -175,9 +182,9 @@ def _stage_worker(project: Path, out: Path, cache: Path, mirror: Path) -> None:
 
     if mirror.exists():
         shutil.rmtree(mirror)
-    generate_mirror_site(mirror, {**linked, **data}, name)
+    generate_mirror_site(mirror, {**linked, **data, **moved}, name)
     out.write_text(json.dumps({
-        "times": times, "rss_after_link": rss_after_link, "data_files": len(data),
+        "times": times, "rss_after_link": rss_after_link, "data_files": len(data) + len(moved),
         "sizes": {path: len(text) for path, text in linked.items() if path.endswith(".md")},
         "sanitized_pages": len(to_sanitize),
     }), encoding="utf-8")
