@@ -20,7 +20,7 @@ from markupsafe import escape
 from .citations import Cite
 from .datafiles import FEED_PATH, SOURCE_FILES, downloads
 from .escaping import attribute, text, url
-from .models import Citation, EvidenceMap, Facet
+from .models import Citation, EvidenceMap
 from .paths import (BIBLIOGRAPHY_PATH, BROWSE_PATH, EVIDENCE_MAP_PATH, QUESTIONS_PATH, STRENGTH_PATH,
                     THEMES_INDEX_PATH, UNLISTED_FOLDERS, facet_path, finding_path, page_url, source_path, theme_path)
 from .pipeline import KnowledgeBase, cyclic_gc_paused
