@@ -64,7 +64,7 @@ def test_the_browse_page_lists_every_finding_with_what_its_filters_read(built_si
     rows = json.loads((built_site / "data" / "findings.json").read_text(encoding="utf-8"))
     assert {row["id"]: [row["strength"]["id"]] for row in rows} == {i: item["strength"] for i, item in items.items()}
     # What the Order list sorts by: the strength as a share of its scale, and the date last updated.
-    assert html.count('data-sort-strength="0.333" data-sort-date="2020-12-01"') == len(published)
+    assert html.count('data-sort-date="2020-12-01" data-sort-strength="0.333"') == len(published)
     # Without the script the form stays hidden: the page is its lists of links.
     assert re.search(r"<form [^>]*data-findings-filter[^>]*hidden", html)
     assert re.search(r'<p class="browse-count" role="status" aria-live="polite"[^>]*hidden>', html)
