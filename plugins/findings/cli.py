@@ -299,7 +299,8 @@ def _ask(prompt: str) -> str:
 
 
 def schema_text(settings: Settings) -> str:
-    return json.dumps(finding_json_schema([t.id for t in settings.themes], tuple(settings.facets), settings.ratings), indent=2) + "\n"
+    schema = finding_json_schema([t.id for t in settings.themes], tuple(settings.facets), settings.ratings)
+    return json.dumps(schema, indent=2) + "\n"
 
 
 def schema(args: argparse.Namespace) -> int:

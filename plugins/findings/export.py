@@ -11,7 +11,6 @@ import json
 import bibtexparser
 from bibtexparser.entrypoint import default_unparse_stack
 from bibtexparser.model import Entry, Field
-from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from .bibliography import Reference
@@ -21,7 +20,7 @@ from .models import slugify
 from .names import Person
 from .pipeline import KnowledgeBase
 from .paths import finding_path, page_url
-from .render import Site, lead_paragraph, plain_text
+from .render import Site, lead_paragraph, markup_template, plain_text
 
 # A cell starting with one of these is read by a spreadsheet as a formula (OWASP: CSV injection).
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -128,9 +127,6 @@ def data_package(kb: KnowledgeBase, site: Site, files: dict[str, str]) -> dict:
 
 
 FEED_LENGTH = 50  # the newest findings the feed lists
-# XML is escaped as HTML is: autoescape writes &, <, >, " and ' as references, so any text stays text.
-_XML = Environment(loader=PackageLoader("findings", "templates"), autoescape=True, undefined=StrictUndefined,
-                   trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, auto_reload=False)
 
 
 def feed(kb: KnowledgeBase, site: Site) -> str | None:
@@ -151,7 +147,7 @@ def feed(kb: KnowledgeBase, site: Site) -> str | None:
                for record in dated[:FEED_LENGTH]]
     # A feed must say when it last changed: with no dated finding yet, the start of Unix time.
     updated = entries[0]["updated"] if entries else "1970-01-01T00:00:00Z"
-    return _XML.get_template("feed.xml.j2").render(site=site, base=base, path=FEED_PATH, updated=updated,
+    return markup_template("feed.xml.j2").render(site=site, base=base, path=FEED_PATH, updated=updated,
                                                    entries=entries)
 
 

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 import yaml
-from jinja2 import Environment, PackageLoader, StrictUndefined
 from markdown import Markdown
 from pymdownx.snippets import SnippetMissingError
 
@@ -23,8 +22,8 @@ from .export import export_files
 from .models import Settings
 from .pipeline import KnowledgeBase
 from .problems import FindingsError, Problem, shown_path
-from .render import (SCRIPTS, Site, moved_pages, reference_list_link, render_blocks, render_pages, sanitize_html,
-                     script_files, unlisted_pages)
+from .render import (SCRIPTS, Site, markup_template, moved_pages, reference_list_link, render_blocks, render_pages,
+                     sanitize_html, script_files, unlisted_pages)
 
 # The extensions the findings pages need; the plugin adds those missing to the site's.
 REQUIRED_EXTENSIONS = ("attr_list", "md_in_html", "admonition", "findings.captions")
@@ -33,12 +32,9 @@ SNIPPETS = "pymdownx.snippets"
 MANIFEST = ".findings-generate.json"
 CLASH = "these files in the docs folder clash with generated pages; rename or remove them: "
 
-_HTML = Environment(loader=PackageLoader("findings", "templates"), autoescape=True, undefined=StrictUndefined)
-
-
 def footer(copyright: str | None, licence: tuple[str, str, str]) -> str:
     """The site's footer: its copyright (HTML the site's own config gives), then the content's licence."""
-    return _HTML.get_template("footer.html.j2").render(copyright=copyright, licence=licence).strip()
+    return markup_template("footer.html.j2").render(copyright=copyright, licence=licence).strip()
 
 
 def make_site(settings: Settings, name: str, url: str | None, directory_urls: bool, plugins: Iterable[str],
@@ -210,25 +206,12 @@ def portable_config(source: Source, unlisted: list[str]) -> tuple[str, list[Prob
     plugins = _get(root, "plugins")
     if plugins:
         _drop(plugins[1], "findings")
-    extensions = _get(root, "markdown_extensions")
-    if extensions is None:
-        root.value.append((_scalar("markdown_extensions"), yaml.SequenceNode("tag:yaml.org,2002:seq", [])))
-        extensions = root.value[-1]
-    _drop(extensions[1], SNIPPETS)
-    written = {_name(item) for item in extensions[1].value} if isinstance(extensions[1], yaml.SequenceNode) else set()
-    extensions[1].value += [_scalar(extension) for extension in REQUIRED_EXTENSIONS
-                            if extension not in written and isinstance(extensions[1], yaml.SequenceNode)]
+    _add_missing(root, "markdown_extensions", REQUIRED_EXTENSIONS, dropped=SNIPPETS)
     problems += [Problem(name, node.start_mark.line + 1, node.start_mark.column + 1,
                          f"{node.tag} is read by MkDocs alone, and other engines stop on it; write the path "
                          "relative to the folder the site is built from, e.g. base_path: .")
                  for node in _nodes(root) if node.tag == "!relative"]  # snippets' own has gone with them
-    scripts = _get(root, "extra_javascript")
-    if scripts is None:
-        root.value.append((_scalar("extra_javascript"), yaml.SequenceNode("tag:yaml.org,2002:seq", [])))
-        scripts = root.value[-1]
-    if isinstance(scripts[1], yaml.SequenceNode):
-        given = {_name(item) for item in scripts[1].value}
-        scripts[1].value += [_scalar(script) for script in SCRIPTS if script not in given]
+    _add_missing(root, "extra_javascript", SCRIPTS)
     if source.site.licence[0]:
         _set(root, "copyright", _scalar(footer(source.copyright, source.site.licence), '"'))
     existing = _get(root, "not_in_nav")
@@ -242,6 +225,20 @@ def portable_config(source: Source, unlisted: list[str]) -> tuple[str, list[Prob
     header = (f"# Written by `findings generate` from the site's {name}, without the findings plugin: its pages\n"
               "# are files here. Change the site's own files and generate again; changes here are overwritten.\n")
     return header + yaml.serialize(root, allow_unicode=True, width=10_000), problems, copied
+
+
+def _add_missing(root: yaml.MappingNode, key: str, names: Iterable[str], dropped: str = "") -> None:
+    """Give the list setting ``key`` (made if absent) each of ``names`` it lacks, after taking out
+    ``dropped``; a setting written as a mapping is left as it is."""
+    entry = _get(root, key)
+    if entry is None:
+        root.value.append((_scalar(key), yaml.SequenceNode("tag:yaml.org,2002:seq", [])))
+        entry = root.value[-1]
+    if dropped:
+        _drop(entry[1], dropped)
+    if isinstance(entry[1], yaml.SequenceNode):
+        given = {_name(item) for item in entry[1].value}
+        entry[1].value += [_scalar(name) for name in names if name not in given]
 
 
 def _scalar(value: str, style: str | None = None) -> yaml.ScalarNode:

@@ -54,10 +54,14 @@ class KnowledgeBase:
             self.by_theme[record.finding.theme].append(record)
 
     @cached_property
+    def kinds(self) -> Facet | None:
+        """The facet whose values are kinds of evidence (``strength: kinds:``), if the site names one."""
+        return next((f for f in self.facets if f.id == self.strength_settings.kinds), None)
+
+    @cached_property
     def strength(self) -> dict[str, Strength]:
         """Each finding's strength of evidence, by id."""
-        kinds = next((f for f in self.facets if f.id == self.strength_settings.kinds), None)
-        return {r.id: weigh(r, self.references, self.strength_settings, kinds) for r in self.findings}
+        return {r.id: weigh(r, self.references, self.strength_settings, self.kinds) for r in self.findings}
 
     @cached_property
     def reference_html(self) -> dict[str, Markup]:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
 from mkdocs.config.base import Config
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
@@ -26,16 +25,11 @@ from .generate import CLASH, REQUIRED_EXTENSIONS, clashes, footer, make_site, wr
 from .models import Settings
 from .pipeline import KnowledgeBase, build_knowledge_base
 from .problems import FindingsError, Problem, check_settings, shown_path
-from .render import (SCRIPTS, Site, listed_parents, moved_pages, pages_to_sanitize, reference_list_url,
-                     render_blocks, render_pages, sanitize_html, script_files, unlisted_pages)
+from .render import (SCRIPTS, Site, listed_parents, markup_template, moved_pages, pages_to_sanitize,
+                     reference_list_url, render_blocks, render_pages, sanitize_html, script_files, unlisted_pages)
 from .search import with_synonyms
 
 log = get_plugin_logger(__name__)
-
-# The page `mkdocs serve` shows while the files have problems: HTML the plugin writes, escaped.
-ERROR_PAGE = Environment(loader=PackageLoader("findings", "templates"), autoescape=True,
-                         undefined=StrictUndefined).get_template("serve-error.html.j2")
-
 
 class FindingsConfig(Config):
     """The settings as written: check_settings checks them in on_config, as `findings lint` does,
@@ -162,7 +156,7 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
     @event_priority(-100)  # after the search plugin, wherever the plugins list it
     def on_post_build(self, config):
         if self.problems:  # the home page, and (as 404.html) every other page, while serving
-            page = ERROR_PAGE.render(site_name=config.site_name, problems=self.problems)
+            page = markup_template("serve-error.html.j2").render(site_name=config.site_name, problems=self.problems)
             for name in ("index.html", "404.html"):
                 (Path(config.site_dir) / name).write_text(page, encoding="utf-8")
             return

@@ -83,6 +83,18 @@ def template(name: str):
     return _ENV.get_template(name)
 
 
+# HTML and XML the package writes itself (the feed, the footer, the pages at findings' old
+# addresses, the page `mkdocs serve` shows while the files have problems): autoescape writes &,
+# <, >, " and ' as references, so any record text stays text.
+_MARKUP = Environment(loader=PackageLoader("findings", "templates"), autoescape=True, undefined=StrictUndefined,
+                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, auto_reload=False)
+
+
+def markup_template(name: str):
+    """One of the package's HTML or XML templates, escaping every value."""
+    return _MARKUP.get_template(name)
+
+
 # An evidence-map cell with this many findings or fewer is marked as thin evidence.
 THIN = 1
 
@@ -126,7 +138,7 @@ def render_pages(kb: KnowledgeBase, site: Site, made_safe: Callable[[str], str] 
     rated = Counter(s.id for s in kb.strength.values() if s.rated)
     pages[STRENGTH_PATH] = ("strength.md.j2", {
         "judged": JUDGED, "scale": kb.strength_settings.scale, "counts": judged, "rated": rated,
-        "kinds": next((f for f in kb.facets if f.id == kb.strength_settings.kinds), None)})
+        "kinds": kb.kinds})
     pages[BIBLIOGRAPHY_PATH] = ("bibliography.md.j2", {})
     pages[QUESTIONS_PATH] = ("questions.md.j2", {})
     summaries: dict[tuple[str, str, bool], str] = {}  # a summary is linked once for all pages at the same depth
@@ -154,7 +166,7 @@ def moved_pages(kb: KnowledgeBase, site: Site) -> dict[str, str]:
         old = f"findings/{record.id}/index.html" if site.directory_urls else f"findings/{record.id}.html"
         target = posixpath.relpath("/" + page_url(finding_path(record.id), site.directory_urls),
                                    "/" + posixpath.dirname(old))
-        moved[old] = _ENV.get_template("moved.html.j2").render(
+        moved[old] = markup_template("moved.html.j2").render(
             title=record.finding.title, target=target + ("/" if site.directory_urls else ""))
     return moved
 
@@ -201,10 +213,7 @@ def browse_filters(kb: KnowledgeBase, facets: FacetRecords) -> list[BrowseFilter
     filters.append(BrowseFilter("strength", "Strength of evidence", [
         (step, label, strengths[step]) for step, label in steps.items() if strengths[step]],
         {record.id: [kb.strength[record.id].id] for record in kb.findings}))
-    tags: dict[str, int] = defaultdict(int)
-    for record in kb.findings:
-        for tag in record.finding.tags:
-            tags[tag] += 1
+    tags = Counter(tag for record in kb.findings for tag in record.finding.tags)
     filters.append(BrowseFilter("tags", "Tag", [(tag, tag, tags[tag]) for tag in sorted(tags)],
                                 {record.id: list(record.finding.tags) for record in kb.findings}, several=False))
     slugs = {key: reference.slug for key, reference in kb.references.items()}
