@@ -11,7 +11,6 @@ import json
 import bibtexparser
 from bibtexparser.entrypoint import default_unparse_stack
 from bibtexparser.model import Entry, Field
-from markupsafe import Markup
 
 from .bibliography import Reference
 from .csl import csl_data
@@ -20,7 +19,7 @@ from .models import slugify
 from .names import Person
 from .pipeline import KnowledgeBase
 from .paths import finding_path, page_url
-from .render import Site, lead_paragraph, markup_template, plain_text
+from .render import Site, lead_text, markup_template
 
 # A cell starting with one of these is read by a spreadsheet as a formula (OWASP: CSV injection).
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -143,17 +142,12 @@ def feed(kb: KnowledgeBase, site: Site) -> str | None:
                 "published": _atom_date(record.published_on) if record.published_on else None,
                 "updated": _atom_date(record.last_updated),
                 "theme": kb.theme_by_id[record.finding.theme],
-                "summary": _plain_lead(kb, record.finding.summary)}
+                "summary": lead_text(kb, record.finding.summary)}
                for record in dated[:FEED_LENGTH]]
     # A feed must say when it last changed: with no dated finding yet, the start of Unix time.
     updated = entries[0]["updated"] if entries else "1970-01-01T00:00:00Z"
     return markup_template("feed.xml.j2").render(site=site, base=base, path=FEED_PATH, updated=updated,
                                                    entries=entries)
-
-
-def _plain_lead(kb: KnowledgeBase, summary: str) -> str:
-    """A summary's first paragraph as plain text, its citations as their labels: (Kaye, 2020)."""
-    return Markup(plain_text(kb.linker.link(lead_paragraph(summary), ""), limit=None)).striptags()
 
 
 def _atom_date(day) -> str:

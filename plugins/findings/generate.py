@@ -18,6 +18,7 @@ import yaml
 from markdown import Markdown
 from pymdownx.snippets import SnippetMissingError
 
+from .convert import SNIPPETS, record_markdown
 from .export import export_files
 from .models import Settings
 from .pipeline import KnowledgeBase
@@ -27,7 +28,6 @@ from .render import (SCRIPTS, Site, markup_template, moved_pages, reference_list
 
 # The extensions the findings pages need; the plugin adds those missing to the site's.
 REQUIRED_EXTENSIONS = ("attr_list", "md_in_html", "admonition", "findings.captions")
-SNIPPETS = "pymdownx.snippets"
 # Marks a folder as written by `findings generate`, listing its files (so stale ones can go).
 MANIFEST = ".findings-generate.json"
 CLASH = "these files in the docs folder clash with generated pages; rename or remove them: "
@@ -67,8 +67,7 @@ def written_pages(kb: KnowledgeBase, site: Site, extensions: list, extension_con
     file, not its address), and each summary that is not plain prose as sanitised HTML, made
     with the site's Markdown extensions (without snippets: a summary includes no file)."""
     site = replace(site, file_links=True)
-    safe = Markdown(extensions=[e for e in extensions if e != SNIPPETS],
-                    extension_configs={k: v for k, v in extension_configs.items() if k != SNIPPETS})
+    safe = record_markdown(extensions, extension_configs)
 
     def made_safe(markdown: str) -> str:
         # In a block of its own, so no engine reads as Markdown any text the sanitiser left.

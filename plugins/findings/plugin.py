@@ -3,8 +3,9 @@
 on_config reads the settings; on_pre_build loads and checks every record (a problem stops the
 build before anything is written); on_files adds the generated pages and data files;
 on_page_markdown fills in the findings blocks and links inline citations on hand-written pages
-(generated pages come with theirs linked); on_page_content sanitises the generated pages that
-hold record Markdown other than plain prose; on_post_build, after Material's search plugin has
+(generated pages come with theirs linked); on_page_content puts each summary's HTML, converted
+once (convert.py), in its generated page and sanitises the pages that hold record Markdown other
+than plain prose; on_post_build, after Material's search plugin has
 written its index, adds the synonyms to it; on_serve watches the records.
 
 Under ``mkdocs serve`` (on_startup) a problem does not stop the build: the site becomes one error
@@ -13,6 +14,7 @@ page listing the problems, written by on_post_build, until a rebuild finds the f
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from mkdocs.config.base import Config
@@ -20,10 +22,12 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
 
+from .convert import Converter
 from .export import export_files
 from .generate import CLASH, REQUIRED_EXTENSIONS, clashes, footer, make_site, written_pages
 from .models import Settings
 from .pipeline import KnowledgeBase, build_knowledge_base
+from .preview import Contents, merged_index
 from .problems import FindingsError, Problem, check_settings, shown_path
 from .render import (SCRIPTS, Site, listed_parents, markup_template, moved_pages, pages_to_sanitize,
                      reference_list_url, render_blocks, render_pages, sanitize_html, script_files, unlisted_pages)
@@ -39,6 +43,15 @@ class FindingsConfig(Config):
         return [], []
 
 
+class GeneratedFile(File):
+    """A generated file that a ``--dirty`` rebuild writes again only when its content changed."""
+
+    changed = True
+
+    def is_modified(self) -> bool:
+        return self.changed or not os.path.isfile(self.abs_dest_path)
+
+
 class FindingsPlugin(BasePlugin[FindingsConfig]):
     def __init__(self) -> None:
         self.kb: KnowledgeBase | None = None
@@ -51,10 +64,19 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
         self.marked = None  # the navigation Page shown as current for the page being rendered
         self.site = Site("")
         self.serving = False
+        self.dirty = False  # mkdocs serve --dirty: rebuild only the pages whose content changed
+        self.contents = Contents()  # what each generated file held at the last build
+        self.written: dict[str, str] = {}  # generated path -> where the last build wrote it
+        self.handwritten: dict[str, str] = {}  # hand-written page -> its Markdown as the plugin left it
+        self.built: set[str] = set()  # URLs of the pages built this time
+        self.index: list[dict] = []  # the search index's entries at the last build, without synonyms
+        self.pages: dict[str, str] = {}  # hand-written page -> its Markdown as written
+        self.page_urls: list[str] = []  # every page's URL, in the order MkDocs builds them
         self.problems: list[Problem] = []  # while serving: what the error page lists
+        self.converter = Converter()  # kept across rebuilds while serving (MkDocs keeps a plugin with on_startup)
 
     def on_startup(self, command, dirty):
-        self.serving = command == "serve"
+        self.serving, self.dirty = command == "serve", dirty
 
     def on_config(self, config):
         config_file = Path(config.config_file_path).resolve()
@@ -66,6 +88,7 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
         for extension in REQUIRED_EXTENSIONS:
             if extension not in config.markdown_extensions:
                 config.markdown_extensions.append(extension)
+        self.converter.configure(config.markdown_extensions, config.mdx_configs)
         for script in SCRIPTS:
             if script not in map(str, config.extra_javascript):
                 config.extra_javascript.append(script)
@@ -78,8 +101,10 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
         if self.problems:
             return
         docs = Path(config.docs_dir)
-        pages = {p.relative_to(docs).as_posix(): p.read_text(encoding="utf-8")
-                 for p in sorted(docs.rglob("*.md"))}
+        self.pages = pages = {p.relative_to(docs).as_posix(): p.read_text(encoding="utf-8")
+                              for p in sorted(docs.rglob("*.md"))}
+        if self.dirty and (search := config.plugins.get("material/search")) is not None:
+            search.search_index_prev = None  # it would merge its own way; on_post_build merges
         try:
             self.kb = build_knowledge_base(self.root, self.settings, pages, shown_path(docs, self.root))
         except FindingsError as error:
@@ -105,7 +130,7 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
             return Files([file for file in files if not file.is_documentation_page()])
         self.site = make_site(self.settings, config.site_name, config.site_url, config.use_directory_urls,
                               config.plugins, files.get_file_from_path("tags.md") is not None)
-        generated = (render_pages(self.kb, self.site) | export_files(self.kb, self.site) | moved_pages(self.kb, self.site)
+        generated = (render_pages(self.kb, self.site, converted=self.converter.mark) | export_files(self.kb, self.site) | moved_pages(self.kb, self.site)
                      | script_files())
         present = {path: file.content_bytes for path in generated if (file := files.get_file_from_path(path))}
         if present:  # pages written by `findings generate` (or as the plugin makes them) are made again here
@@ -115,24 +140,52 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
         if not self.site.url:  # said once per build, as a note: a site may well have no address yet
             log.info("no Atom feed (feed.xml): site_url is not set in mkdocs.yml, and a feed's links must be "
                      "absolute; set site_url to publish it")
+        self.converter.forget_unused()
         self.generated = set(generated)
         unlisted = unlisted_pages(self.kb, generated)
         self.to_sanitize = pages_to_sanitize(self.kb)
         self.parents = listed_parents(self.kb)
+        changed, gone = self.contents.update(generated)
+        for path in gone:  # a finding deleted while serving: its built page goes too
+            Path(self.written.pop(path)).unlink(missing_ok=True)
         for path, content in generated.items():
             if path in present:
                 files.remove(files.get_file_from_path(path))
             inclusion = InclusionLevel.NOT_IN_NAV if path in unlisted else InclusionLevel.UNDEFINED
-            files.append(File.generated(config, path, content=content, inclusion=inclusion))
+            file = GeneratedFile.generated(config, path, content=content, inclusion=inclusion)
+            file.changed = path in changed
+            self.written[path] = file.abs_dest_path
+            files.append(file)
+        if self.dirty:
+            self._redo_handwritten(files)
         return files
+
+    def _redo_handwritten(self, files: Files) -> None:
+        """A hand-written page whose blocks or citations now read differently (a new finding in
+        its "recent" block) is built again: its built page is removed, so MkDocs counts it changed."""
+        for path, markdown in self.pages.items():
+            if (file := files.get_file_from_path(path)) is None or path in self.generated:
+                continue
+            made = self._handwritten(markdown, path)
+            if self.handwritten.get(path) != made:
+                Path(file.abs_dest_path).unlink(missing_ok=True)
+            self.handwritten[path] = made
+
+    def _handwritten(self, markdown: str, path: str) -> str:
+        """A hand-written page's Markdown with its blocks filled in and its citations linked."""
+        markdown = render_blocks(markdown, path, self.kb, self.site)
+        return self.kb.linker.link(markdown, reference_list_url(path, self.site.directory_urls))
 
     def on_nav(self, nav, config, files):
         self.nav_pages = {page.file.src_uri: page for page in nav.pages}
+        self.page_urls = [file.page.url for file in files.documentation_pages() if file.page is not None]
+        self.built = set()
         return nav
 
     def on_page_context(self, context, page, config, nav):
         """A page kept out of the navigation shows the page it belongs under (a finding, its theme)
         as current: MkDocs marks only the page being rendered active, and its sections with it."""
+        self.built.add(page.url)
         self.marked = self.nav_pages.get(self.parents.get(page.file.src_uri))
         if self.marked is not None:
             self.marked.active = True
@@ -147,10 +200,12 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
     def on_page_markdown(self, markdown, page, config, files):
         if page.file.src_uri in self.generated:
             return markdown  # rendered with its citations linked
-        markdown = render_blocks(markdown, page.file.src_uri, self.kb, self.site)
-        return self.kb.linker.link(markdown, reference_list_url(page.file.src_uri, self.site.directory_urls))
+        return self._handwritten(markdown, page.file.src_uri)
 
     def on_page_content(self, html, page, config, files):
+        if page.file.src_uri not in self.generated:
+            return html
+        html = self.converter.fill(html)
         return sanitize_html(html) if page.file.src_uri in self.to_sanitize else html
 
     @event_priority(-100)  # after the search plugin, wherever the plugins list it
@@ -159,9 +214,13 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
             page = markup_template("serve-error.html.j2").render(site_name=config.site_name, problems=self.problems)
             for name in ("index.html", "404.html"):
                 (Path(config.site_dir) / name).write_text(page, encoding="utf-8")
+            self.contents, self.handwritten = Contents(), {}  # once fixed, every page is built again
             return
+        index = Path(config.site_dir) / "search" / "search_index.json"
+        if self.dirty and index.is_file():
+            merged, self.index = merged_index(index.read_text(encoding="utf-8"), self.index, self.built, self.page_urls)
+            index.write_text(merged, encoding="utf-8")
         if self.settings.synonyms:
-            index = Path(config.site_dir) / "search" / "search_index.json"
             found = with_synonyms(index.read_text(encoding="utf-8"), self.settings.synonym_groups) \
                 if index.is_file() else None
             if found is None:

@@ -15,7 +15,7 @@ from typing import Callable, Iterable
 
 import nh3
 from jinja2 import Environment, PackageLoader, StrictUndefined
-from markupsafe import escape
+from markupsafe import Markup, escape
 
 from .citations import Cite
 from .datafiles import FEED_PATH, SOURCE_FILES, downloads
@@ -71,8 +71,22 @@ _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 
 
 def lead_paragraph(markdown: str) -> str:
-    """The first block of a Markdown text: what a theme page shows of each finding's summary."""
+    """The first block of a Markdown text."""
     return _PARAGRAPH_BREAK.split(markdown.strip(), 1)[0]
+
+
+def lead_text(kb: KnowledgeBase, summary: str) -> str:
+    """A summary's first paragraph as plain text, its citations as their labels: (Kaye, 2020)."""
+    return Markup(plain_text(kb.linker.link(lead_paragraph(summary), ""), limit=None)).striptags()
+
+
+# A sentence ends at . ! or ? before a space and a capital (or an opening quote).
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z“‘\"'])")
+
+
+def lead_sentence(kb: KnowledgeBase, summary: str) -> str:
+    """A summary's first sentence as plain text: what theme pages show of each finding."""
+    return plain_text(_SENTENCE_END.split(lead_text(kb, summary), 1)[0], limit=300)
 
 
 _ENV = _environment()
@@ -99,11 +113,13 @@ def markup_template(name: str):
 THIN = 1
 
 
-def render_pages(kb: KnowledgeBase, site: Site, made_safe: Callable[[str], str] | None = None) -> dict[str, str]:
+def render_pages(kb: KnowledgeBase, site: Site, made_safe: Callable[[str], str] | None = None,
+                 converted: Callable[[str], str] | None = None) -> dict[str, str]:
     """Every generated page: path in the docs folder → Markdown, its citations already linked.
-    ``made_safe`` rewrites each summary (or lead paragraph) that is not plain prose as it is
-    written (`findings generate` makes it sanitised HTML); without it, the pages_to_sanitize
-    are sanitised once converted to HTML, as the plugin does."""
+    ``made_safe`` rewrites each summary that is not plain prose as it is written (`findings
+    generate` makes it sanitised HTML); without it, the pages_to_sanitize are sanitised once
+    converted to HTML, as the plugin does. ``converted`` rewrites each summary that is plain
+    prose (the plugin puts in its place a mark for its HTML, converted once: convert.py)."""
     pages = {THEMES_INDEX_PATH: ("themes-index.md.j2", {})}
     for theme in kb.themes:
         pages[theme_path(theme.id)] = ("theme.md.j2", {"theme": theme, "records": kb.by_theme.get(theme.id, [])})
@@ -141,9 +157,9 @@ def render_pages(kb: KnowledgeBase, site: Site, made_safe: Callable[[str], str] 
         "kinds": kb.kinds})
     pages[BIBLIOGRAPHY_PATH] = ("bibliography.md.j2", {})
     pages[QUESTIONS_PATH] = ("questions.md.j2", {})
-    summaries: dict[tuple[str, str, bool], str] = {}  # a summary is linked once for all pages at the same depth
+    summaries: dict[tuple[str, str], str] = {}  # a summary is linked once for all pages at the same depth
     with cyclic_gc_paused():
-        return {path: _render(template, path, kb, site, context, summaries, made_safe)
+        return {path: _render(template, path, kb, site, context, summaries, made_safe, converted)
                 for path, (template, context) in pages.items()}
 
 
@@ -301,15 +317,9 @@ def is_plain(markdown: str) -> bool:
 
 
 def pages_to_sanitize(kb: KnowledgeBase) -> set[str]:
-    """Generated pages that hold record Markdown which is not plain prose (the summaries; every
-    other record value is escaped): the finding's page, and its theme page for the lead paragraph."""
-    pages = set()
-    for record in kb.findings:
-        if not is_plain(record.finding.summary):
-            pages.add(finding_path(record.id))
-            if not is_plain(lead_paragraph(record.finding.summary)):
-                pages.add(theme_path(record.finding.theme))
-    return pages
+    """Generated pages that hold record Markdown which is not plain prose: the pages of findings
+    whose summaries are not (every other record value is escaped, or shown as plain text)."""
+    return {finding_path(record.id) for record in kb.findings if not is_plain(record.finding.summary)}
 
 
 BLOCK = re.compile(r"^<!-- findings:(?P<name>[a-z-]+) -->[ \t]*$", re.M)
@@ -354,7 +364,8 @@ _SNIPPET_MARK = re.compile(r"(-+8)<(-+)")
 
 
 def _render(template: str, page: str, kb: KnowledgeBase, site: Site, context: dict,
-            summaries: dict[tuple[str, str, bool], str], made_safe: Callable[[str], str] | None = None) -> str:
+            summaries: dict[tuple[str, str], str], made_safe: Callable[[str], str] | None = None,
+            converted: Callable[[str], str] | None = None) -> str:
     here = posixpath.dirname(page)
     references = reference_list_link(page, site)
 
@@ -370,20 +381,19 @@ def _render(template: str, page: str, kb: KnowledgeBase, site: Site, context: di
         return kb.linker.cite((Cite(c) if isinstance(c, str) else Cite(c.key, locator=c.locator or "")
                                for c in citations), references)
 
-    def summary(record: FindingRecord, lead: bool = False) -> str:
-        """The finding's summary (or its lead paragraph) with its inline citations linked."""
-        cache_key = (record.id, references, lead)
+    def summary(record: FindingRecord) -> str:
+        """The finding's summary with its inline citations linked."""
+        cache_key = (record.id, references)
         if cache_key not in summaries:
             linked = _SNIPPET_MARK.sub(r"\1&lt;\2", kb.linker.link(record.finding.summary, references,
                                                                    kb.summary_citations.get(record.id)))
-            written = lead_paragraph(record.finding.summary) if lead else record.finding.summary
-            linked = lead_paragraph(linked) if lead else linked
-            summaries[cache_key] = made_safe(linked) if made_safe and not is_plain(written) else linked
+            rewrite = converted if is_plain(record.finding.summary) else made_safe
+            summaries[cache_key] = rewrite(linked) if rewrite else linked
         return summaries[cache_key]
 
     return _ENV.get_template(template).render(
         kb=kb, site=site, page=page, link=link, url=lambda path: page_url(path, site.directory_urls), cite=cite,
-        summary=summary, theme_path=theme_path, finding_path=finding_path, source_path=source_path,
+        summary=summary, lead_sentence=lambda text: lead_sentence(kb, text), theme_path=theme_path, finding_path=finding_path, source_path=source_path,
         facet_path=facet_path, thin=THIN, bibliography=BIBLIOGRAPHY_PATH, questions=QUESTIONS_PATH,
         evidence_map=EVIDENCE_MAP_PATH, methodology=STRENGTH_PATH, feed=FEED_PATH if site.url else "",
         downloads=lambda: downloads(kb.facets, bool(site.url)), source_files=SOURCE_FILES, **context)

@@ -1,0 +1,53 @@
+"""Convert stage: record Markdown to HTML once, with the site's Markdown extensions.
+
+A generated page carries a mark (``<!--findings-html:KEY-->``) where a summary's HTML goes, so
+MkDocs converts only the thin page around it, and ``fill`` puts the HTML in. The HTML is kept
+by content: under ``mkdocs serve`` a rebuild converts only the summaries that changed."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from markdown import Markdown
+
+SNIPPETS = "pymdownx.snippets"
+_MARK = re.compile(r"<!--findings-html:([0-9a-f]{20})-->")
+
+
+def record_markdown(extensions: list, extension_configs: dict) -> Markdown:
+    """A converter for record Markdown: the site's extensions without snippets (a record
+    includes no file)."""
+    return Markdown(extensions=[e for e in extensions if e != SNIPPETS],
+                    extension_configs={k: v for k, v in extension_configs.items() if k != SNIPPETS})
+
+
+class Converter:
+    def __init__(self) -> None:
+        self._markdown: Markdown | None = None
+        self._setup = ""
+        self._html: dict[str, str] = {}  # key (of the Markdown) -> its HTML
+        self._used: set[str] = set()
+
+    def configure(self, extensions: list, extension_configs: dict) -> None:
+        """Start a build: the HTML kept from the last one stays, unless the extensions changed."""
+        setup = repr((extensions, extension_configs))
+        if setup != self._setup:
+            self._markdown, self._setup, self._html = record_markdown(extensions, extension_configs), setup, {}
+        self._used = set()
+
+    def mark(self, markdown: str) -> str:
+        """The mark standing for ``markdown`` in a page, converting it if it is new."""
+        key = hashlib.sha1(markdown.encode("utf-8")).hexdigest()[:20]
+        if key not in self._html:
+            self._html[key] = self._markdown.reset().convert(markdown)
+        self._used.add(key)
+        return f"<!--findings-html:{key}-->"
+
+    def forget_unused(self) -> None:
+        """Drop the HTML of Markdown no page of this build used (a summary since edited)."""
+        self._html = {key: html for key, html in self._html.items() if key in self._used}
+
+    def fill(self, html: str) -> str:
+        """A converted page with each mark replaced by its HTML."""
+        return _MARK.sub(lambda m: self._html.get(m[1], m[0]), html)
