@@ -13,13 +13,18 @@ from markdown import Markdown
 
 SNIPPETS = "pymdownx.snippets"
 _MARK = re.compile(r"<!--findings-html:([0-9a-f]{20})-->")
+_ADDRESS = re.compile(r" at 0x[0-9a-f]+")
+
+
+def _record_extensions(extensions: list, extension_configs: dict) -> tuple[list, dict]:
+    """The site's extensions without snippets (a record includes no file)."""
+    return [e for e in extensions if e != SNIPPETS], {k: v for k, v in extension_configs.items() if k != SNIPPETS}
 
 
 def record_markdown(extensions: list, extension_configs: dict) -> Markdown:
-    """A converter for record Markdown: the site's extensions without snippets (a record
-    includes no file)."""
-    return Markdown(extensions=[e for e in extensions if e != SNIPPETS],
-                    extension_configs={k: v for k, v in extension_configs.items() if k != SNIPPETS})
+    """A converter for record Markdown, with the site's extensions but snippets."""
+    chosen, configs = _record_extensions(extensions, extension_configs)
+    return Markdown(extensions=chosen, extension_configs=configs)
 
 
 class Converter:
@@ -31,7 +36,8 @@ class Converter:
 
     def configure(self, extensions: list, extension_configs: dict) -> None:
         """Start a build: the HTML kept from the last one stays, unless the extensions changed."""
-        setup = repr((extensions, extension_configs))
+        # The settings as written: a value's repr may hold its address, new at each config load.
+        setup = _ADDRESS.sub("", repr(_record_extensions(extensions, extension_configs)))
         if setup != self._setup:
             self._markdown, self._setup, self._html = record_markdown(extensions, extension_configs), setup, {}
         self._used = set()

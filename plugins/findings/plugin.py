@@ -66,7 +66,7 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
         self.serving = False
         self.dirty = False  # mkdocs serve --dirty: rebuild only the pages whose content changed
         self.contents = Contents()  # what each generated file held at the last build
-        self.written: dict[str, str] = {}  # generated path -> where the last build wrote it
+        self.written: dict[str, str] = {}  # page or data file the plugin makes or fills in -> where it is built
         self.handwritten: dict[str, str] = {}  # hand-written page -> its Markdown as the plugin left it
         self.built: set[str] = set()  # URLs of the pages built this time
         self.index: list[dict] = []  # the search index's entries at the last build, without synonyms
@@ -169,7 +169,7 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
             made = self._handwritten(markdown, path)
             if self.handwritten.get(path) != made:
                 Path(file.abs_dest_path).unlink(missing_ok=True)
-            self.handwritten[path] = made
+            self.handwritten[path], self.written[path] = made, file.abs_dest_path
 
     def _handwritten(self, markdown: str, path: str) -> str:
         """A hand-written page's Markdown with its blocks filled in and its citations linked."""
@@ -178,6 +178,10 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
 
     def on_nav(self, nav, config, files):
         self.nav_pages = {page.file.src_uri: page for page in nav.pages}
+        if self.dirty:  # the menu names every page in it: read those MkDocs will not build, for their titles
+            for page in nav.pages:
+                if page.markdown is None and not page.file.is_modified():
+                    page.read_source(config)
         self.page_urls = [file.page.url for file in files.documentation_pages() if file.page is not None]
         self.built = set()
         return nav
@@ -212,9 +216,11 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
     def on_post_build(self, config):
         if self.problems:  # the home page, and (as 404.html) every other page, while serving
             page = markup_template("serve-error.html.j2").render(site_name=config.site_name, problems=self.problems)
+            for built in self.written.values():  # no page but the error page (--dirty keeps built pages)
+                Path(built).unlink(missing_ok=True)
             for name in ("index.html", "404.html"):
                 (Path(config.site_dir) / name).write_text(page, encoding="utf-8")
-            self.contents, self.handwritten = Contents(), {}  # once fixed, every page is built again
+            self.contents, self.handwritten, self.written = Contents(), {}, {}  # once fixed, all is built again
             return
         index = Path(config.site_dir) / "search" / "search_index.json"
         if self.dirty and index.is_file():
