@@ -1,7 +1,8 @@
 """Convert stage: record Markdown to HTML once, with the site's Markdown extensions.
 
-A generated page carries a mark (``<!--findings-html:KEY-->``) where a summary's HTML goes, so
-MkDocs converts only the thin page around it, and ``fill`` puts the HTML in. The HTML is kept
+A generated page carries a mark (``<!--findings-html:KEY-->``) where a summary's HTML goes, or
+a block of HTML its template wrote, so MkDocs converts only the thin page around them (its
+headings), and ``fill`` puts the HTML in. The HTML is kept
 by content: under ``mkdocs serve`` a rebuild converts only the summaries that changed."""
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from markdown import Markdown
 
 SNIPPETS = "pymdownx.snippets"
 _MARK = re.compile(r"<!--findings-html:([0-9a-f]{20})-->")
+_LATE_MARK = re.compile(r"<!--findings-late:([0-9a-f]{20})-->")
 _ADDRESS = re.compile(r" at 0x[0-9a-f]+")
 
 
@@ -50,10 +52,20 @@ class Converter:
         self._used.add(key)
         return f"<!--findings-html:{key}-->"
 
+    def keep(self, html: str, indexed: bool = True) -> str:
+        """The mark standing for a block of HTML in a page: Python-Markdown passes it by. A block
+        search does not index (``indexed=False``: in a section marked data-search-exclude) is put
+        in only once the search plugin has read the page (``fill(..., late=True)``)."""
+        key = hashlib.sha1(html.encode("utf-8")).hexdigest()[:20]
+        self._html[key] = html
+        self._used.add(key)
+        return f"<!--findings-{'html' if indexed else 'late'}:{key}-->"
+
     def forget_unused(self) -> None:
         """Drop the HTML of Markdown no page of this build used (a summary since edited)."""
         self._html = {key: html for key, html in self._html.items() if key in self._used}
 
-    def fill(self, html: str) -> str:
-        """A converted page with each mark replaced by its HTML."""
-        return _MARK.sub(lambda m: self._html.get(m[1], m[0]), html)
+    def fill(self, html: str, late: bool = False) -> str:
+        """A converted page with each mark replaced by its HTML; ``late``, the marks of the
+        blocks search does not index (in the page as the theme wrote it)."""
+        return (_LATE_MARK if late else _MARK).sub(lambda m: self._html.get(m[1], m[0]), html)

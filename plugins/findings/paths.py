@@ -5,6 +5,7 @@ uses for anything else (``SITE_NAMES``, the facets' folders, the hand-written pa
 from __future__ import annotations
 
 import posixpath
+from functools import lru_cache
 from typing import Iterable
 
 from .bibliography import Reference
@@ -60,3 +61,15 @@ def page_url(page: str, directory_urls: bool = True) -> str:
     if name in ("index", "README"):
         return (folder + "/" if folder else "./") if directory_urls else posixpath.join(folder, "index.html")
     return stem + "/" if directory_urls else stem + ".html"
+
+
+@lru_cache(maxsize=None)
+def relative_url(page: str, target: str, directory_urls: bool = True) -> str:
+    """The address of ``target`` (a file in the docs folder, with any #anchor) as a link on the
+    page ``page`` gives it: what MkDocs makes of a Markdown link between the two."""
+    path, _, anchor = target.partition("#")
+    here = page_url(page, directory_urls)
+    folder = here if here.endswith("/") else posixpath.dirname(here)
+    address = page_url(path, directory_urls) if path.endswith(".md") else path
+    relative = posixpath.relpath("/" + address, "/" + folder)
+    return (relative + "/" if address.endswith("/") else relative) + (f"#{anchor}" if anchor else "")

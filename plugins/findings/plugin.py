@@ -4,8 +4,9 @@ on_config reads the settings; on_pre_build loads and checks every record (a prob
 build before anything is written); on_files adds the generated pages and data files;
 on_page_markdown fills in the findings blocks and links inline citations on hand-written pages
 (generated pages come with theirs linked); on_page_content puts each summary's HTML, converted
-once (convert.py), in its generated page and sanitises the pages that hold record Markdown other
-than plain prose; on_post_build, after Material's search plugin has
+once (convert.py), and the HTML blocks its template wrote in its generated page, and sanitises the
+pages that hold record Markdown other than plain prose; on_post_page puts in the blocks search
+does not index, once the search plugin has read the page; on_post_build, after Material's search plugin has
 written its index, adds the synonyms to it; on_serve watches the records.
 
 Under ``mkdocs serve`` (on_startup) a problem does not stop the build: the site becomes one error
@@ -130,7 +131,7 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
             return Files([file for file in files if not file.is_documentation_page()])
         self.site = make_site(self.settings, config.site_name, config.site_url, config.use_directory_urls,
                               config.plugins, files.get_file_from_path("tags.md") is not None)
-        generated = (render_pages(self.kb, self.site, converted=self.converter.mark) | export_files(self.kb, self.site) | moved_pages(self.kb, self.site)
+        generated = (render_pages(self.kb, self.site, converter=self.converter) | export_files(self.kb, self.site) | moved_pages(self.kb, self.site)
                      | script_files())
         present = {path: file.content_bytes for path in generated if (file := files.get_file_from_path(path))}
         if present:  # pages written by `findings generate` (or as the plugin makes them) are made again here
@@ -195,11 +196,12 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
             self.marked.active = True
         return context
 
+    @event_priority(100)  # before other plugins read the page
     def on_post_page(self, output, page, config):
         if self.marked is not None:  # the navigation is shared by every page: unmark it
             self.marked.active = False
             self.marked = None
-        return output
+        return self.converter.fill(output, late=True) if page.file.src_uri in self.generated else output
 
     def on_page_markdown(self, markdown, page, config, files):
         if page.file.src_uri in self.generated:
@@ -210,7 +212,9 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
         if page.file.src_uri not in self.generated:
             return html
         html = self.converter.fill(html)
-        return sanitize_html(html) if page.file.src_uri in self.to_sanitize else html
+        if page.file.src_uri not in self.to_sanitize:
+            return html  # the blocks search does not index are put in by on_post_page
+        return sanitize_html(self.converter.fill(html, late=True))  # the sanitiser would drop their marks
 
     @event_priority(-100)  # after the search plugin, wherever the plugins list it
     def on_post_build(self, config):

@@ -1,6 +1,8 @@
 """Render stage: the generated pages, as Markdown from Jinja templates, keyed by their path in
-the docs folder. Links between pages are relative ``.md`` links, so MkDocs checks them; citations
-are HTML links to the reference list, made here so that each summary is linked once."""
+the docs folder. A page's headings are Markdown (the engine makes the table of contents); what
+lies between them is mostly HTML written by the template (``{% call html() %}``), which the
+plugin keeps out of Python-Markdown (convert.py) and `findings generate` writes into the page
+with Markdown links for the engine to resolve. Citations are linked here, once per summary."""
 
 from __future__ import annotations
 
@@ -20,9 +22,11 @@ from markupsafe import Markup, escape
 from .citations import Cite
 from .datafiles import FEED_PATH, SOURCE_FILES, downloads
 from .escaping import attribute, text, url
+from .convert import Converter
 from .models import Citation, EvidenceMap
 from .paths import (BIBLIOGRAPHY_PATH, BROWSE_PATH, EVIDENCE_MAP_PATH, QUESTIONS_PATH, STRENGTH_PATH,
-                    THEMES_INDEX_PATH, UNLISTED_FOLDERS, facet_path, finding_path, page_url, source_path, theme_path)
+                    THEMES_INDEX_PATH, UNLISTED_FOLDERS, facet_path, finding_path, page_url, relative_url, source_path,
+                    theme_path)
 from .pipeline import KnowledgeBase, cyclic_gc_paused
 from .strength import JUDGED
 from .validate import FindingRecord
@@ -114,12 +118,13 @@ THIN = 1
 
 
 def render_pages(kb: KnowledgeBase, site: Site, made_safe: Callable[[str], str] | None = None,
-                 converted: Callable[[str], str] | None = None) -> dict[str, str]:
+                 converter: Converter | None = None) -> dict[str, str]:
     """Every generated page: path in the docs folder → Markdown, its citations already linked.
     ``made_safe`` rewrites each summary that is not plain prose as it is written (`findings
     generate` makes it sanitised HTML); without it, the pages_to_sanitize are sanitised once
-    converted to HTML, as the plugin does. ``converted`` rewrites each summary that is plain
-    prose (the plugin puts in its place a mark for its HTML, converted once: convert.py)."""
+    converted to HTML, as the plugin does. With a ``converter`` (the plugin's), each plain
+    summary and each HTML block of a page is a mark for its HTML, put in after MkDocs has
+    converted the page around it; without one, they are written into the page."""
     pages = {THEMES_INDEX_PATH: ("themes-index.md.j2", {})}
     for theme in kb.themes:
         pages[theme_path(theme.id)] = ("theme.md.j2", {"theme": theme, "records": kb.by_theme.get(theme.id, [])})
@@ -159,7 +164,7 @@ def render_pages(kb: KnowledgeBase, site: Site, made_safe: Callable[[str], str] 
     pages[QUESTIONS_PATH] = ("questions.md.j2", {})
     summaries: dict[tuple[str, str], str] = {}  # a summary is linked once for all pages at the same depth
     with cyclic_gc_paused():
-        return {path: _render(template, path, kb, site, context, summaries, made_safe, converted)
+        return {path: _render(template, path, kb, site, context, summaries, made_safe, converter)
                 for path, (template, context) in pages.items()}
 
 
@@ -332,14 +337,9 @@ def render_blocks(markdown: str, page: str, kb: KnowledgeBase, site: Site) -> st
                      if m["name"] in BLOCKS else m[0], markdown)
 
 
-@lru_cache(maxsize=None)
 def reference_list_url(page: str, directory_urls: bool = True) -> str:
     """The reference list's URL relative to the page ``page``, as MkDocs relates page URLs."""
-    here = page_url(page, directory_urls)
-    folder = here if here.endswith("/") else posixpath.dirname(here)
-    target = page_url(BIBLIOGRAPHY_PATH, directory_urls)
-    relative = posixpath.relpath("/" + target, "/" + folder)
-    return relative + "/" if target.endswith("/") else relative
+    return relative_url(page, BIBLIOGRAPHY_PATH, directory_urls)
 
 
 def reference_list_link(page: str, site: Site) -> str:
@@ -365,7 +365,7 @@ _SNIPPET_MARK = re.compile(r"(-+8)<(-+)")
 
 def _render(template: str, page: str, kb: KnowledgeBase, site: Site, context: dict,
             summaries: dict[tuple[str, str], str], made_safe: Callable[[str], str] | None = None,
-            converted: Callable[[str], str] | None = None) -> str:
+            converter: Converter | None = None) -> str:
     here = posixpath.dirname(page)
     references = reference_list_link(page, site)
 
@@ -375,6 +375,22 @@ def _render(template: str, page: str, kb: KnowledgeBase, site: Site, context: di
         folder, name = posixpath.split(path)
         relative = posixpath.join(_relative_folder(folder, here), name) if path else ""
         return relative + (f"#{anchor}" if anchor else "")
+
+    def a(target: str, words: str, **attributes: str) -> str:
+        """A link to ``target`` (a file in the docs folder, with any #anchor) in an HTML block:
+        an HTML link to its address, or for `findings generate` a Markdown link to the file,
+        which the engine resolves (the block's elements then carry ``markdown`` attributes)."""
+        if site.file_links:
+            listed = " ".join(f".{value}" if name == "cls" else f"{name}={value}" for name, value in attributes.items())
+            return f"[{words}]({link(target)})" + (f"{{: {listed} }}" if listed else "")
+        listed = "".join(f' {"class" if name == "cls" else name}="{value}"' for name, value in attributes.items())
+        return f'<a href="{relative_url(page, target, site.directory_urls)}"{listed}>{words}</a>'
+
+    def html(caller: Callable[[], str], indexed: bool = True) -> str:
+        """``{% call html() %}``: a block of HTML, kept for after conversion by the plugin;
+        ``html(indexed=False)`` for one in a section search does not index."""
+        block = caller().strip()
+        return (converter.keep(block, indexed) if converter else block) + "\n"
 
     def cite(*citations: Citation | str) -> str:
         """The given citations (or keys) as one linked parenthetical citation."""
@@ -387,12 +403,13 @@ def _render(template: str, page: str, kb: KnowledgeBase, site: Site, context: di
         if cache_key not in summaries:
             linked = _SNIPPET_MARK.sub(r"\1&lt;\2", kb.linker.link(record.finding.summary, references,
                                                                    kb.summary_citations.get(record.id)))
-            rewrite = converted if is_plain(record.finding.summary) else made_safe
+            rewrite = (converter and converter.mark) if is_plain(record.finding.summary) else made_safe
             summaries[cache_key] = rewrite(linked) if rewrite else linked
         return summaries[cache_key]
 
     return _ENV.get_template(template).render(
-        kb=kb, site=site, page=page, link=link, url=lambda path: page_url(path, site.directory_urls), cite=cite,
+        kb=kb, site=site, page=page, link=link, a=a, html=html, md=' markdown="1"' if site.file_links else "",
+        span=' markdown="span"' if site.file_links else "", url=lambda path: page_url(path, site.directory_urls), cite=cite,
         summary=summary, lead_sentence=lambda text: lead_sentence(kb, text), theme_path=theme_path, finding_path=finding_path, source_path=source_path,
         facet_path=facet_path, thin=THIN, bibliography=BIBLIOGRAPHY_PATH, questions=QUESTIONS_PATH,
         evidence_map=EVIDENCE_MAP_PATH, methodology=STRENGTH_PATH, feed=FEED_PATH if site.url else "",
