@@ -132,7 +132,7 @@ def measure_serve(project: Path, log: Path, progress=print) -> dict:
     plan = edits(project)
     with open(log, "w") as out:
         start = time.monotonic()
-        process = subprocess.Popen([sys.executable, "-m", "mkdocs", "serve", "-f", str(project / "mkdocs.yml"),
+        process = subprocess.Popen([sys.executable, "-m", "mkdocs", "serve", "--dirty", "-f", str(project / "mkdocs.yml"),
                                     "-a", f"127.0.0.1:{port}"], cwd=project, env=ENV, stdout=out,
                                    stderr=subprocess.STDOUT, start_new_session=True)
     try:

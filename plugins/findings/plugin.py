@@ -27,8 +27,9 @@ from .convert import Converter
 from .export import export_files
 from .generate import CLASH, REQUIRED_EXTENSIONS, clashes, footer, make_site, written_pages
 from .models import Settings
+from .paths import finding_path
 from .pipeline import KnowledgeBase, build_knowledge_base
-from .preview import Contents, merged_index
+from .preview import Contents, clear, merged_index, setup_of
 from .problems import FindingsError, Problem, check_settings, shown_path
 from .render import (SCRIPTS, Site, listed_parents, markup_template, moved_pages, pages_to_sanitize,
                      reference_list_url, render_blocks, render_pages, sanitize_html, script_files, unlisted_pages)
@@ -67,6 +68,7 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
         self.serving = False
         self.dirty = False  # mkdocs serve --dirty: rebuild only the pages whose content changed
         self.contents = Contents()  # what each generated file held at the last build
+        self.setup = ""  # under --dirty: the settings and theme files the last build was made with (setup_of)
         self.written: dict[str, str] = {}  # page or data file the plugin makes or fills in -> where it is built
         self.handwritten: dict[str, str] = {}  # hand-written page -> its Markdown as the plugin left it
         self.built: set[str] = set()  # URLs of the pages built this time
@@ -104,8 +106,13 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
         docs = Path(config.docs_dir)
         self.pages = pages = {p.relative_to(docs).as_posix(): p.read_text(encoding="utf-8")
                               for p in sorted(docs.rglob("*.md"))}
-        if self.dirty and (search := config.plugins.get("material/search")) is not None:
-            search.search_index_prev = None  # it would merge its own way; on_post_build merges
+        if self.dirty:
+            if (search := config.plugins.get("material/search")) is not None:
+                search.search_index_prev = None  # it would merge its own way; on_post_build merges
+            setup = setup_of(Path(config.config_file_path), config.theme.custom_dir)
+            if setup != self.setup:  # a setting or template changed: every page may read differently
+                clear(Path(config.site_dir))
+                self.setup, self.contents, self.handwritten, self.written = setup, Contents(), {}, {}
         try:
             self.kb = build_knowledge_base(self.root, self.settings, pages, shown_path(docs, self.root))
         except FindingsError as error:
@@ -179,13 +186,33 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
 
     def on_nav(self, nav, config, files):
         self.nav_pages = {page.file.src_uri: page for page in nav.pages}
-        if self.dirty:  # the menu names every page in it: read those MkDocs will not build, for their titles
-            for page in nav.pages:
-                if page.markdown is None and not page.file.is_modified():
-                    page.read_source(config)
+        if self.dirty:
+            self._read_unbuilt(config, files)
         self.page_urls = [file.page.url for file in files.documentation_pages() if file.page is not None]
         self.built = set()
         return nav
+
+    def _read_unbuilt(self, config, files: Files) -> None:
+        """Under --dirty MkDocs reads only the pages it builds, so the plugins learn nothing of
+        the others: read those the menu names (for their titles); give Material's tags plugin
+        the tags of those not built, and its index page, so that the pages built link their tags
+        to it; and build the index page again whenever another page is built."""
+        tags = [plugin for name, plugin in config.plugins.items() if name.endswith("tags")]
+        index = files.get_file_from_path(self.site.tags_page) if tags and self.site.tags_page else None
+        if index is not None and any(file.is_modified() for file in files.documentation_pages() if file is not index):
+            Path(index.abs_dest_path).unlink(missing_ok=True)
+        tagged = {finding_path(record.id) for record in self.kb.findings if record.finding.tags}
+        for file in files.documentation_pages():
+            page = file.page
+            if page is None or file.is_modified():
+                continue
+            tagged_page = bool(tags) and (file is index or file.src_uri in tagged
+                                          or "tags:" in self.pages.get(file.src_uri, ""))
+            if page.markdown is None and (file.src_uri in self.nav_pages or tagged_page):
+                page.read_source(config)
+            if tagged_page:
+                for plugin in tags:
+                    plugin.on_page_markdown(page.markdown, page=page, config=config, files=files)
 
     def on_page_context(self, context, page, config, nav):
         """A page kept out of the navigation shows the page it belongs under (a finding, its theme)

@@ -8,6 +8,24 @@ indexes only the pages built this time: ``merged_index`` puts back the entries o
 from __future__ import annotations
 
 import json
+import shutil
+from pathlib import Path
+
+
+def setup_of(config_file: Path, custom_dir: str | None) -> str:
+    """What every built page depends on besides its own content: the config file's text, and
+    the theme's custom folder (each file's path, size and modification time)."""
+    setup = [config_file.read_text(encoding="utf-8", errors="replace")]
+    if custom_dir and Path(custom_dir).is_dir():
+        setup += [f"{path} {path.stat().st_size} {path.stat().st_mtime_ns}"
+                  for path in sorted(Path(custom_dir).rglob("*")) if path.is_file()]
+    return "\n".join(setup)
+
+
+def clear(site_dir: Path) -> None:
+    """Remove everything built, so that the next build makes every page again."""
+    for path in site_dir.iterdir() if site_dir.is_dir() else ():
+        shutil.rmtree(path) if path.is_dir() and not path.is_symlink() else path.unlink()
 
 
 class Contents:
