@@ -18,6 +18,11 @@ _LATE_MARK = re.compile(r"<!--findings-late:([0-9a-f]{20})-->")
 _ADDRESS = re.compile(r" at 0x[0-9a-f]+")
 
 
+def _key(text: str) -> str:
+    """What a mark names its HTML by: a digest of the text it was made from."""
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:20]
+
+
 def _record_extensions(extensions: list, extension_configs: dict) -> tuple[list, dict]:
     """The site's extensions without snippets (a record includes no file)."""
     return [e for e in extensions if e != SNIPPETS], {k: v for k, v in extension_configs.items() if k != SNIPPETS}
@@ -46,7 +51,7 @@ class Converter:
 
     def mark(self, markdown: str) -> str:
         """The mark standing for ``markdown`` in a page, converting it if it is new."""
-        key = hashlib.sha1(markdown.encode("utf-8")).hexdigest()[:20]
+        key = _key(markdown)
         if key not in self._html:
             self._html[key] = self._markdown.reset().convert(markdown)
         self._used.add(key)
@@ -56,7 +61,7 @@ class Converter:
         """The mark standing for a block of HTML in a page: Python-Markdown passes it by. A block
         search does not index (``indexed=False``: in a section marked data-search-exclude) is put
         in only once the search plugin has read the page (``fill(..., late=True)``)."""
-        key = hashlib.sha1(html.encode("utf-8")).hexdigest()[:20]
+        key = _key(html)
         self._html[key] = html
         self._used.add(key)
         return f"<!--findings-{'html' if indexed else 'late'}:{key}-->"

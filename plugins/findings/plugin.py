@@ -112,7 +112,8 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
             setup = setup_of(Path(config.config_file_path), config.theme.custom_dir)
             if setup != self.setup:  # a setting or template changed: every page may read differently
                 clear(Path(config.site_dir))
-                self.setup, self.contents, self.handwritten, self.written = setup, Contents(), {}, {}
+                self.setup = setup
+                self._forget_built()
         try:
             self.kb = build_knowledge_base(self.root, self.settings, pages, shown_path(docs, self.root))
         except FindingsError as error:
@@ -120,6 +121,10 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
             return
         for warning in self.kb.warnings:  # a note says what looks odd in print: it never fails --strict
             (log.info if warning.severity == "note" else log.warning)(str(warning))
+
+    def _forget_built(self) -> None:
+        """Forget what the last build wrote (its built pages are gone): the next one makes all."""
+        self.contents, self.handwritten, self.written = Contents(), {}, {}
 
     def _stop(self, error: FindingsError, where: str) -> None:
         """Log every problem, then stop the build; when serving, show them on the error page instead."""
@@ -199,13 +204,14 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
         to it; and build the index page again whenever another page is built."""
         tags = [plugin for name, plugin in config.plugins.items() if name.endswith("tags")]
         index = files.get_file_from_path(self.site.tags_page) if tags and self.site.tags_page else None
-        if index is not None and any(file.is_modified() for file in files.documentation_pages() if file is not index):
+        pages = files.documentation_pages()
+        unbuilt = [file for file in pages if file.page is not None and not file.is_modified()]
+        if index in unbuilt and len(unbuilt) < len(pages):  # another page is built
             Path(index.abs_dest_path).unlink(missing_ok=True)
+            unbuilt.remove(index)
         tagged = {finding_path(record.id) for record in self.kb.findings if record.finding.tags}
-        for file in files.documentation_pages():
+        for file in unbuilt:
             page = file.page
-            if page is None or file.is_modified():
-                continue
             tagged_page = bool(tags) and (file is index or file.src_uri in tagged
                                           or "tags:" in self.pages.get(file.src_uri, ""))
             if page.markdown is None and (file.src_uri in self.nav_pages or tagged_page):
@@ -251,7 +257,7 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
                 Path(built).unlink(missing_ok=True)
             for name in ("index.html", "404.html"):
                 (Path(config.site_dir) / name).write_text(page, encoding="utf-8")
-            self.contents, self.handwritten, self.written = Contents(), {}, {}  # once fixed, all is built again
+            self._forget_built()  # once fixed, all is built again
             return
         index = Path(config.site_dir) / "search" / "search_index.json"
         if self.dirty and index.is_file():
