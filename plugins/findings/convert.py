@@ -15,6 +15,7 @@ from markdown import Markdown
 SNIPPETS = "pymdownx.snippets"
 _MARK = re.compile(r"<!--findings-html:([0-9a-f]{20})-->")
 _LATE_MARK = re.compile(r"<!--findings-late:([0-9a-f]{20})-->")
+_ANY_MARK = re.compile(r"<!--findings-(?:html|late):([0-9a-f]{20})-->")
 _ADDRESS = re.compile(r" at 0x[0-9a-f]+")
 
 
@@ -41,13 +42,16 @@ class Converter:
         self._html: dict[str, str] = {}  # key (of the Markdown) -> its HTML
         self._used: set[str] = set()
 
-    def configure(self, extensions: list, extension_configs: dict) -> None:
-        """Start a build: the HTML kept from the last one stays, unless the extensions changed."""
+    def configure(self, extensions: list, extension_configs: dict) -> bool:
+        """Start a build: the HTML kept from the last one stays, unless the extensions changed
+        (then it returns True: the marks in pages kept from the last build name nothing)."""
         # The settings as written: a value's repr may hold its address, new at each config load.
         setup = _ADDRESS.sub("", repr(_record_extensions(extensions, extension_configs)))
-        if setup != self._setup:
-            self._markdown, self._setup, self._html = record_markdown(extensions, extension_configs), setup, {}
         self._used = set()
+        if setup == self._setup:
+            return False
+        self._markdown, self._setup, self._html = record_markdown(extensions, extension_configs), setup, {}
+        return True
 
     def mark(self, markdown: str) -> str:
         """The mark standing for ``markdown`` in a page, converting it if it is new."""
@@ -65,6 +69,14 @@ class Converter:
         self._html[key] = html
         self._used.add(key)
         return f"<!--findings-{'html' if indexed else 'late'}:{key}-->"
+
+    def marks(self, markdown: str) -> tuple[str, ...]:
+        """The keys of the marks in a page's Markdown, to ``use`` when the page is reused."""
+        return tuple(_ANY_MARK.findall(markdown))
+
+    def use(self, keys: tuple[str, ...]) -> None:
+        """Keep the HTML of a page reused from the last build (its Markdown holds these marks)."""
+        self._used.update(keys)
 
     def forget_unused(self) -> None:
         """Drop the HTML of Markdown no page of this build used (a summary since edited)."""

@@ -20,6 +20,7 @@ from .names import Person
 from .pipeline import KnowledgeBase
 from .paths import finding_path, page_url
 from .render import Site, lead_text, markup_template
+from .validate import FindingRecord
 
 # A cell starting with one of these is read by a spreadsheet as a formula (OWASP: CSV injection).
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -30,34 +31,41 @@ def _csv_cell(text: str) -> str:
     return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
-def findings_data(kb: KnowledgeBase, site: Site) -> list[dict]:
-    """Every published finding as plain data; URLs absolute when the site URL is known."""
+def finding_data(record: FindingRecord, kb: KnowledgeBase, site: Site) -> dict:
+    """A published finding as plain data; URLs absolute when the site URL is known."""
     base = site.url.rstrip("/") + "/" if site.url else ""
-    rows = []
-    for record in kb.findings:
-        finding = record.finding
-        strength = kb.strength[record.id]
-        rows.append({
-            "id": record.id,
-            "title": finding.title,
-            "theme": finding.theme,
-            "theme_title": kb.theme_by_id[finding.theme].title,
-            "summary": finding.summary,
-            **{facet.field: facet.values_of(finding) if facet.multiple else getattr(finding, facet.field)
-               for facet in kb.facets},
-            "tags": list(finding.tags),
-            "citations": [{"key": c.key, "locator": c.locator, "label": kb.labels[c.key].parenthetical,
-                           "reference": kb.reference_text[c.key]} for c in finding.citations],
-            "statistics": [s.model_dump() for s in finding.statistics],
-            "strength": {"id": strength.id, "label": strength.label, "level": strength.level,
-                         "levels": strength.levels, "rated": strength.rated, "sources": strength.sources,
-                         "authors": strength.authors, "latest": strength.latest},
-            "related": list(finding.related),
-            "added": record.published_on.isoformat() if record.published_on else None,
-            "reviewed": record.reviewed_on.isoformat() if record.reviewed_on else None,
-            "url": base + page_url(finding_path(record.id), site.directory_urls),
-        })
-    return rows
+    finding = record.finding
+    strength = kb.strength[record.id]
+    return {
+        "id": record.id,
+        "title": finding.title,
+        "theme": finding.theme,
+        "theme_title": kb.theme_by_id[finding.theme].title,
+        "summary": finding.summary,
+        **{facet.field: facet.values_of(finding) if facet.multiple else getattr(finding, facet.field)
+           for facet in kb.facets},
+        "tags": list(finding.tags),
+        "citations": [{"key": c.key, "locator": c.locator, "label": kb.labels[c.key].parenthetical,
+                       "reference": kb.reference_text[c.key]} for c in finding.citations],
+        "statistics": [s.model_dump() for s in finding.statistics],
+        "strength": {"id": strength.id, "label": strength.label, "level": strength.level,
+                     "levels": strength.levels, "rated": strength.rated, "sources": strength.sources,
+                     "authors": strength.authors, "latest": strength.latest},
+        "related": list(finding.related),
+        "added": record.published_on.isoformat() if record.published_on else None,
+        "reviewed": record.reviewed_on.isoformat() if record.reviewed_on else None,
+        "url": base + page_url(finding_path(record.id), site.directory_urls),
+    }
+
+
+def _finding_lines(record: FindingRecord, kb: KnowledgeBase, site: Site) -> tuple[str, list[str]]:
+    """A finding's line in findings.json and its row in findings.csv."""
+    row = finding_data(record, kb, site)
+    facets = ["; ".join(row[f.field]) if f.multiple else row[f.field] or "" for f in kb.facets]
+    return _json_line(row), [_csv_cell(cell) for cell in [
+        row["id"], row["title"], row["theme"], *facets, "; ".join(row["tags"]),
+        "; ".join(c["key"] + (f" ({c['locator']})" if c["locator"] else "") for c in row["citations"]),
+        "; ".join(map(_statistic_cell, row["statistics"])), row["strength"]["label"], row["url"]]]
 
 
 def _statistic_cell(statistic: dict) -> str:
@@ -69,24 +77,23 @@ def _statistic_cell(statistic: dict) -> str:
 
 
 def export_files(kb: KnowledgeBase, site: Site) -> dict[str, str]:
-    """Data files for the site: path → content."""
-    rows = findings_data(kb, site)
+    """Data files for the site: path → content. Each finding's line and row, and each source's
+    files, are made once and kept while serving (reuse.py) until what they show changes."""
+    lines = [kb.memo.get("finding data", (kb.record_versions.get(record.id), kb.settings_version, site),
+                         lambda: _finding_lines(record, kb, site)) for record in kb.findings]
     table = io.StringIO()
     writer = csv.writer(table, lineterminator="\n")
     writer.writerow([name for name, _ in table_columns(kb.facets)])
-    for row in rows:
-        facets = ["; ".join(row[f.field]) if f.multiple else row[f.field] or "" for f in kb.facets]
-        writer.writerow(map(_csv_cell, [
-            row["id"], row["title"], row["theme"], *facets, "; ".join(row["tags"]),
-            "; ".join(c["key"] + (f" ({c['locator']})" if c["locator"] else "") for c in row["citations"]),
-            "; ".join(map(_statistic_cell, row["statistics"])), row["strength"]["label"], row["url"],
-        ]))
+    writer.writerows(row for _, row in lines)
     # Each source is written once; the whole lists join those (as writing them whole would).
-    bib = {key: to_bibtex([reference]) for key, reference in kb.references.items()}
-    ris = {key: to_ris([reference]) for key, reference in kb.references.items()}
-    csl = {key: json.dumps(csl_item(reference, kb), ensure_ascii=False) for key, reference in kb.references.items()}
+    sources = {key: kb.memo.get("source data", kb.reference_versions.get(key), lambda: (
+        to_bibtex([reference]), to_ris([reference]), json.dumps(csl_item(reference, kb), ensure_ascii=False)))
+        for key, reference in kb.references.items()}
+    bib = {key: made[0] for key, made in sources.items()}
+    ris = {key: made[1] for key, made in sources.items()}
+    csl = {key: made[2] for key, made in sources.items()}
     files = {
-        "data/findings.json": json_lines(rows),
+        "data/findings.json": _json_array([line for line, _ in lines]),
         "data/findings.csv": table.getvalue(),
         "data/bibliography.bib": "\n\n".join(bib.values()),
         "data/bibliography.ris": "\n".join(ris.values()),
@@ -219,7 +226,11 @@ def csl_item(reference: Reference, kb: KnowledgeBase) -> dict:
 def json_lines(items: list[dict]) -> str:
     """A JSON array with one item per line: quick to write, and a diff shows the items changed.
     Strict JSON: a NaN or infinity (which validation refuses) raises rather than being written."""
-    return _json_array([json.dumps(item, ensure_ascii=False, allow_nan=False) for item in items])
+    return _json_array([_json_line(item) for item in items])
+
+
+def _json_line(item: dict) -> str:
+    return json.dumps(item, ensure_ascii=False, allow_nan=False)
 
 
 def _json_array(encoded: list[str]) -> str:

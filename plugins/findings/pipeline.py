@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import gc
+import hashlib
 import re
 from collections import defaultdict
 from contextlib import contextmanager
@@ -25,6 +26,7 @@ from .strength import Strength, weigh
 from .style import (MAX_NAMES, TOOLTIP_NAMES, Label, assign_labels, check_year_labels, format_entry, print_notes,
                     sort_key, tooltip)
 from .paths import taken_names
+from .reuse import Memo
 from .validate import (FindingRecord, check_page_names, check_references, load_findings, load_questions, locate,
                        record_files)
 
@@ -45,6 +47,7 @@ class KnowledgeBase:
     maps: list[EvidenceMap] = field(default_factory=list)  # the first is the page /evidence-map/
     styled_html: dict[str, Markup] = field(default_factory=dict)  # references in a CSL style, when one is set
     strength_settings: StrengthSettings = field(default_factory=StrengthSettings)
+    memo: Memo = field(default_factory=Memo)  # pieces kept across `mkdocs serve` rebuilds (reuse.py)
 
     def __post_init__(self) -> None:
         self.finding_by_id = {r.id: r for r in self.findings}
@@ -82,7 +85,42 @@ class KnowledgeBase:
         """One reference in full: in the CSL style when the site sets one, else the house style."""
         if key in self.styled_html:
             return self.styled_html[key]
-        return format_entry(key, self.references, self.labels, name_limit)
+        return self.memo.get("entry", (self.reference_versions.get(key), name_limit),
+                             lambda: format_entry(key, self.references, self.labels, name_limit))
+
+    @cached_property
+    def reference_versions(self) -> dict[str, str]:
+        """A digest of all a page shows of each reference: its fields, label, the members of an
+        @set, its text in the CSL style."""
+        def version(key: str) -> str:
+            reference = self.references[key]
+            members = [(self.references.get(m), self.labels.get(m)) for m in reference.members]
+            shown = repr((reference, self.labels[key], members, self.styled_html.get(key)))
+            return hashlib.sha1(shown.encode("utf-8")).hexdigest()
+        return {key: version(key) for key in self.references} if self.memo.keep else {}
+
+    @cached_property
+    def record_versions(self) -> dict[str, str]:
+        """A digest of all a page shows of each finding: its file as read, its dates, and the
+        version of each reference it names (their labels and text are on its pages)."""
+        def version(record: FindingRecord) -> str:
+            keys = ({c.key for c in record.finding.citations} | {s.source for s in record.finding.statistics}
+                    | {c.key for match in self.summary_citations.get(record.id, ()) for c in match.cites})
+            shown = [record.id, record.version, str(record.published_on), str(record.reviewed_on)]
+            shown += [f"{key}={self.reference_versions.get(key)}" for key in sorted(keys)]
+            return hashlib.sha1("|".join(shown).encode("utf-8")).hexdigest()
+        return {record.id: version(record) for record in self.findings} if self.memo.keep else {}
+
+    @cached_property
+    def findings_version(self) -> str:
+        """A digest of every finding's version, in order: of any page that lists them all."""
+        return hashlib.sha1(" ".join(self.record_versions.values()).encode("utf-8")).hexdigest()
+
+    @cached_property
+    def settings_version(self) -> str:
+        """A digest of the settings every page may show: themes, facets, maps, strength."""
+        shown = repr((self.themes, self.facets, self.maps, self.strength_settings))
+        return hashlib.sha1(shown.encode("utf-8")).hexdigest()
 
 
 @contextmanager
@@ -122,20 +160,21 @@ def check_citations(cites: list[Cite], path: str, keys: set[str],
 
 
 def build_knowledge_base(root: Path, settings: Settings, pages: dict[str, str] | None = None,
-                         docs_dir: str = "docs", every_entry: bool = False) -> KnowledgeBase:
+                         docs_dir: str = "docs", every_entry: bool = False, memo: Memo | None = None) -> KnowledgeBase:
     """Load and check every record; ``pages`` maps hand-written Markdown pages (paths inside
     ``docs_dir``) to their text so their citations are checked and counted too.
     Raises FindingsError with every error found. The problems of bibliography entries that
-    nothing cites are one summary note, unless ``every_entry`` asks for each of them."""
+    nothing cites are one summary note, unless ``every_entry`` asks for each of them. A
+    ``memo`` kept from the last build (under `mkdocs serve`) saves reading unchanged files."""
     with cyclic_gc_paused():
-        return _build_knowledge_base(root, settings, pages or {}, docs_dir, every_entry)
+        return _build_knowledge_base(root, settings, pages or {}, docs_dir, every_entry, memo or Memo())
 
 
 def _build_knowledge_base(root: Path, settings: Settings, pages: dict[str, str], docs_dir: str,
-                          every_entry: bool) -> KnowledgeBase:
+                          every_entry: bool, memo: Memo) -> KnowledgeBase:
     folder, problems = locate(root, "findings", settings.findings, folder=True)
     files, found = record_files(folder, root) if folder else ([], [])
-    records, loaded = load_findings(files, root, settings.themes, settings.facets, settings.strength.labels)
+    records, loaded = load_findings(files, root, settings.themes, settings.facets, settings.strength.labels, memo)
     problems += found + loaded
     bibliography_path, found = locate(root, "bibliography", settings.bibliography)
     bibliography = read_bibliography(bibliography_path, settings.bibliography) if bibliography_path else Bibliography()
@@ -156,8 +195,11 @@ def _build_knowledge_base(root: Path, settings: Settings, pages: dict[str, str],
     cited_keys: dict[str, set[str]] = {}
     cited_anywhere: set[str] = set()
     summary_citations: dict[str, list[CitationMatch]] = {}
+    known = hashlib.sha1("\n".join(sorted(keys)).encode("utf-8")).hexdigest() if memo.keep else ""
     for record in records:
-        summary_citations[record.id] = find_matches(record.finding.summary, keys.__contains__)
+        summary = record.finding.summary
+        summary_citations[record.id] = memo.get("citations", (known, summary),
+                                                lambda: find_matches(summary, keys.__contains__))
         document = record.document
         summary_problems, cited = check_citations(
             [cite for match in summary_citations[record.id] for cite in match.cites], record.path, keys,
@@ -209,7 +251,7 @@ def _build_knowledge_base(root: Path, settings: Settings, pages: dict[str, str],
     return KnowledgeBase(settings.themes, published, references, labels, questions, warnings,
                          len(records) - len(published), dict(cited_by), dict(cited_in_pages),
                          {r.id: summary_citations[r.id] for r in published}, settings.facets, settings.maps,
-                         styled.html if styled else {}, settings.strength)
+                         styled.html if styled else {}, settings.strength, memo)
 
 
 def _dated(record: FindingRecord, history: tuple[datetime.date, datetime.date] | None) -> FindingRecord:

@@ -15,6 +15,7 @@ page listing the problems, written by on_post_build, until a rebuild finds the f
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -29,11 +30,12 @@ from .generate import CLASH, REQUIRED_EXTENSIONS, clashes, footer, make_site, wr
 from .models import Settings
 from .paths import finding_path
 from .pipeline import KnowledgeBase, build_knowledge_base
-from .preview import Contents, clear, merged_index, setup_of
+from .preview import Contents, SearchIndex, clear, setup_of
 from .problems import FindingsError, Problem, check_settings, shown_path
+from .reuse import Memo
 from .render import (SCRIPTS, Site, listed_parents, markup_template, moved_pages, pages_to_sanitize,
                      reference_list_url, render_blocks, render_pages, sanitize_html, script_files, unlisted_pages)
-from .search import with_synonyms
+from .search import add_synonyms, compact
 
 log = get_plugin_logger(__name__)
 
@@ -46,9 +48,12 @@ class FindingsConfig(Config):
 
 
 class GeneratedFile(File):
-    """A generated file that a ``--dirty`` rebuild writes again only when its content changed."""
+    """A generated file that a ``--dirty`` rebuild writes again only when its content changed.
+    Such a rebuild is given the same file, and its page, as the last: MkDocs then neither makes
+    its page again nor, for the tags plugin, reads its source (_read_unbuilt)."""
 
     changed = True
+    listed = InclusionLevel.UNDEFINED  # its inclusion as made, before MkDocs decides an undefined one
 
     def is_modified(self) -> bool:
         return self.changed or not os.path.isfile(self.abs_dest_path)
@@ -68,18 +73,21 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
         self.serving = False
         self.dirty = False  # mkdocs serve --dirty: rebuild only the pages whose content changed
         self.contents = Contents()  # what each generated file held at the last build
+        self.made: dict[str, GeneratedFile] = {}  # under --dirty: the generated files of the last build
         self.setup = ""  # under --dirty: the settings and theme files the last build was made with (setup_of)
         self.written: dict[str, str] = {}  # page or data file the plugin makes or fills in -> where it is built
         self.handwritten: dict[str, str] = {}  # hand-written page -> its Markdown as the plugin left it
         self.built: set[str] = set()  # URLs of the pages built this time
-        self.index: list[dict] = []  # the search index's entries at the last build, without synonyms
+        self.index = SearchIndex()  # under --dirty: the search index's entries at the last build
         self.pages: dict[str, str] = {}  # hand-written page -> its Markdown as written
         self.page_urls: list[str] = []  # every page's URL, in the order MkDocs builds them
         self.problems: list[Problem] = []  # while serving: what the error page lists
         self.converter = Converter()  # kept across rebuilds while serving (MkDocs keeps a plugin with on_startup)
+        self.memo = Memo()  # while serving: what each rebuild takes from the last (reuse.py)
 
     def on_startup(self, command, dirty):
         self.serving, self.dirty = command == "serve", dirty
+        self.memo = Memo(keep=self.serving)
 
     def on_config(self, config):
         config_file = Path(config.config_file_path).resolve()
@@ -91,7 +99,8 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
         for extension in REQUIRED_EXTENSIONS:
             if extension not in config.markdown_extensions:
                 config.markdown_extensions.append(extension)
-        self.converter.configure(config.markdown_extensions, config.mdx_configs)
+        if self.converter.configure(config.markdown_extensions, config.mdx_configs):
+            self.memo.clear()  # the pages kept hold marks for HTML the converter no longer has
         for script in SCRIPTS:
             if script not in map(str, config.extra_javascript):
                 config.extra_javascript.append(script)
@@ -115,7 +124,7 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
                 self.setup = setup
                 self._forget_built()
         try:
-            self.kb = build_knowledge_base(self.root, self.settings, pages, shown_path(docs, self.root))
+            self.kb = build_knowledge_base(self.root, self.settings, pages, shown_path(docs, self.root), memo=self.memo)
         except FindingsError as error:
             self._stop(error, "the records")
             return
@@ -124,7 +133,7 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
 
     def _forget_built(self) -> None:
         """Forget what the last build wrote (its built pages are gone): the next one makes all."""
-        self.contents, self.handwritten, self.written = Contents(), {}, {}
+        self.contents, self.handwritten, self.written, self.made = Contents(), {}, {}, {}
 
     def _stop(self, error: FindingsError, where: str) -> None:
         """Log every problem, then stop the build; when serving, show them on the error page instead."""
@@ -161,14 +170,21 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
         changed, gone = self.contents.update(generated)
         for path in gone:  # a finding deleted while serving: its built page goes too
             Path(self.written.pop(path)).unlink(missing_ok=True)
+        made: dict[str, GeneratedFile] = {}
         for path, content in generated.items():
             if path in present:
                 files.remove(files.get_file_from_path(path))
             inclusion = InclusionLevel.NOT_IN_NAV if path in unlisted else InclusionLevel.UNDEFINED
-            file = GeneratedFile.generated(config, path, content=content, inclusion=inclusion)
+            file = self.made.get(path)
+            if file is None or path in changed or file.listed is not inclusion:
+                file = GeneratedFile.generated(config, path, content=content, inclusion=inclusion)
+                file.listed = inclusion
             file.changed = path in changed
             self.written[path] = file.abs_dest_path
             files.append(file)
+            made[path] = file
+        if self.dirty:  # the next build keeps the files (and pages) whose content stays the same
+            self.made = made
         if self.dirty:
             self._redo_handwritten(files)
         return files
@@ -259,18 +275,20 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
                 (Path(config.site_dir) / name).write_text(page, encoding="utf-8")
             self._forget_built()  # once fixed, all is built again
             return
+        self.memo.prune()
+        for file in self.made.values():  # a page kept for the next build need not keep its HTML
+            if file.page is not None:
+                file.page.content = None
         index = Path(config.site_dir) / "search" / "search_index.json"
-        if self.dirty and index.is_file():
-            merged, self.index = merged_index(index.read_text(encoding="utf-8"), self.index, self.built, self.page_urls)
+        groups = self.settings.synonym_groups if self.settings.synonyms else []
+        data = json.loads(index.read_text(encoding="utf-8")) if index.is_file() and (groups or self.dirty) else None
+        material = data is not None and (add_synonyms(data, groups) if groups else True)
+        if groups and not material:
+            log.warning("synonyms: this site has no index from Material's search plugin (theme: material, "
+                        "plugins: - search), so search cannot use them; add the plugin or remove the setting")
+        if data is not None and (material or self.dirty):
+            merged = self.index.merge(data, self.built, self.page_urls) if self.dirty else compact(data)
             index.write_text(merged, encoding="utf-8")
-        if self.settings.synonyms:
-            found = with_synonyms(index.read_text(encoding="utf-8"), self.settings.synonym_groups) \
-                if index.is_file() else None
-            if found is None:
-                log.warning("synonyms: this site has no index from Material's search plugin (theme: material, "
-                            "plugins: - search), so search cannot use them; add the plugin or remove the setting")
-            else:
-                index.write_text(found, encoding="utf-8")
 
     def on_serve(self, server, config, builder):
         settings = self.settings or Settings.model_construct()  # invalid settings: watch the default places

@@ -3,13 +3,14 @@
 MkDocs' ``--dirty`` skips a page whose file is older than its built page; a generated page has
 no file, so every one counts as changed. ``Contents`` remembers what each generated file held at
 the last build, so only those whose content changed are built again. The search plugin then
-indexes only the pages built this time: ``merged_index`` puts back the entries of the others."""
+indexes only the pages built this time: ``SearchIndex`` puts back the entries of the others."""
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
+
+from .search import compact
 
 
 def setup_of(config_file: Path, custom_dir: str | None) -> str:
@@ -48,16 +49,21 @@ def page_of(location: str) -> str:
     return location.partition("#")[0]
 
 
-def merged_index(written: str, previous: list[dict], built: set[str], pages: list[str]) -> tuple[str, list[dict]]:
-    """The search index (JSON text) as a clean build writes it: the entries of the pages ``built``
-    this time from ``written``, those of every other page of ``pages`` (their URLs, in the site's
-    order) from the ``previous`` index's entries. Returns the text and its entries."""
-    data = json.loads(written)
-    by_page: dict[str, list[dict]] = {}
-    for entry in previous:
-        if page_of(entry["location"]) not in built:
-            by_page.setdefault(page_of(entry["location"]), []).append(entry)
-    for entry in data["docs"]:
-        by_page.setdefault(page_of(entry["location"]), []).append(entry)
-    data["docs"] = [entry for page in pages for entry in by_page.get(page, [])]
-    return json.dumps(data, separators=(",", ":")), data["docs"]
+class SearchIndex:
+    """The search index's entries at the last build, as JSON text by page."""
+
+    def __init__(self) -> None:
+        self._pages: dict[str, str] = {}  # page URL -> its entries, comma-separated JSON objects
+
+    def merge(self, written: dict, built: set[str], pages: list[str]) -> str:
+        """The search index (JSON text) as a clean build writes it: the entries of the pages
+        ``built`` this time from the index ``written`` (parsed), those of every other page of
+        ``pages`` (their URLs, in the site's order) as the last build left them."""
+        fresh: dict[str, list[str]] = {}
+        for entry in written["docs"]:
+            fresh.setdefault(page_of(entry["location"]), []).append(compact(entry))
+        kept = {url: text for url, text in self._pages.items() if url not in built}
+        kept.update((url, ",".join(entries)) for url, entries in fresh.items())
+        self._pages = {url: kept[url] for url in pages if url in kept}
+        head = compact({key: value for key, value in written.items() if key != "docs"})
+        return head[:-1] + ("," if head != "{}" else "") + '"docs":[' + ",".join(self._pages.values()) + "]}"

@@ -28,6 +28,7 @@ from .paths import (BIBLIOGRAPHY_PATH, BROWSE_PATH, EVIDENCE_MAP_PATH, QUESTIONS
                     THEMES_INDEX_PATH, UNLISTED_FOLDERS, facet_path, finding_path, page_url, relative_url, source_path,
                     theme_path)
 from .pipeline import KnowledgeBase, cyclic_gc_paused
+from .reuse import fingerprint
 from .strength import JUDGED
 from .validate import FindingRecord
 
@@ -163,9 +164,45 @@ def render_pages(kb: KnowledgeBase, site: Site, made_safe: Callable[[str], str] 
     pages[BIBLIOGRAPHY_PATH] = ("bibliography.md.j2", {})
     pages[QUESTIONS_PATH] = ("questions.md.j2", {})
     summaries: dict[tuple[str, str], str] = {}  # a summary is linked once for all pages at the same depth
+
+    def page(path: str, template: str, context: dict) -> str:
+        def make() -> str:
+            return _render(template, path, kb, site, context, summaries, made_safe, converter)
+        if not kb.memo.keep:
+            return make()
+        made_from = (template, site, kb.settings_version, _MADE_FROM.get(template, _CONTEXT)(kb, context))
+        version = fingerprint(made_from, FindingRecord, lambda record: kb.record_versions[record.id])
+        markdown, marks = kb.memo.get("page", (path, version), lambda: _with_marks(make(), converter))
+        if converter:
+            converter.use(marks)
+        return markdown
+
     with cyclic_gc_paused():
-        return {path: _render(template, path, kb, site, context, summaries, made_safe, converter)
-                for path, (template, context) in pages.items()}
+        return {path: page(path, template, context) for path, (template, context) in pages.items()}
+
+
+# What each page is made from, for its fingerprint (reuse.py), besides the settings: its
+# context, or what the context is drawn from and what its template reads of the knowledge
+# base. A record's version covers the labels and text of the references it names. Under
+# `mkdocs serve` a page is made again only when this changed.
+_CONTEXT = lambda kb, context: context  # noqa: E731
+_MADE_FROM: dict[str, Callable[[KnowledgeBase, dict], object]] = {
+    "finding.md.j2": lambda kb, c: (c["record"], c["theme"].id, c["related"], c["previous"], c["next"]),
+    "theme.md.j2": lambda kb, c: (c["theme"].id, c["records"]),
+    "source.md.j2": lambda kb, c: (c["key"], kb.reference_versions[c["key"]], c["citing"],
+                                   kb.cited_in_pages.get(c["key"])),
+    "themes-index.md.j2": lambda kb, c: kb.findings_version,
+    "browse.md.j2": lambda kb, c: kb.findings_version,
+    "strength.md.j2": lambda kb, c: kb.findings_version,
+    "evidence-map.md.j2": lambda kb, c: (kb.findings_version, kb.questions),
+    "questions.md.j2": lambda kb, c: (kb.findings_version, kb.questions),
+    "bibliography.md.j2": lambda kb, c: (kb.reference_versions, kb.cited_by),
+}
+
+
+def _with_marks(markdown: str, converter: Converter | None) -> tuple[str, tuple[str, ...]]:
+    """A page's Markdown and the marks of the HTML it holds."""
+    return markdown, converter.marks(markdown) if converter else ()
 
 
 # The package's scripts, added to every site: the browse page's filters (each does nothing on
@@ -187,8 +224,9 @@ def moved_pages(kb: KnowledgeBase, site: Site) -> dict[str, str]:
         old = f"findings/{record.id}/index.html" if site.directory_urls else f"findings/{record.id}.html"
         target = posixpath.relpath("/" + page_url(finding_path(record.id), site.directory_urls),
                                    "/" + posixpath.dirname(old))
-        moved[old] = markup_template("moved.html.j2").render(
-            title=record.finding.title, target=target + ("/" if site.directory_urls else ""))
+        moved[old] = kb.memo.get("moved", (record.finding.title, target, site.directory_urls),
+                                 lambda: markup_template("moved.html.j2").render(
+                                     title=record.finding.title, target=target + ("/" if site.directory_urls else "")))
     return moved
 
 

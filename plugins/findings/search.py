@@ -20,13 +20,12 @@ ADDED = {"title": "title_synonyms", "text": "text_synonyms"}
 _TAG = re.compile(r"<[^>]*>")
 
 
-def with_synonyms(index: str, groups: list[tuple[str, ...]]) -> str | None:
-    """The index (JSON text) with each entry's other names added, or None when it is not
+def add_synonyms(data: dict, groups: list[tuple[str, ...]]) -> bool:
+    """Add each entry's other names to the parsed index; False (nothing added) when it is not
     Material's (MkDocs' own search indexes a fixed title and text only)."""
-    data = json.loads(index)
     fields = data.get("config", {}).get("fields") if isinstance(data, dict) else None
     if not isinstance(fields, dict):
-        return None
+        return False
     patterns = [[(name, _pattern(name)) for name in group] for group in groups]
     for searched, added in ADDED.items():
         fields[added] = {"boost": fields[searched].get("boost", 1)}
@@ -35,7 +34,12 @@ def with_synonyms(index: str, groups: list[tuple[str, ...]]) -> str | None:
             names = _other_names(_plain(entry.get(searched, "")), patterns)
             if names:
                 entry[added] = html.escape(" ".join(names), quote=False)  # as Material writes text
-    return json.dumps(data, separators=(",", ":"))
+    return True
+
+
+def compact(value) -> str:
+    """JSON as the search plugin writes its index: no spaces."""
+    return json.dumps(value, separators=(",", ":"))
 
 
 def _other_names(said: str, patterns: list[list[tuple[str, re.Pattern]]]) -> list[str]:

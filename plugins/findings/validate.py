@@ -16,6 +16,7 @@ from .models import (ID_PATTERN, REFUSED_IN_ONE_LINE, Facet, Finding, Question, 
                      finding_model, slugify, visible)
 from .problems import Problem, did_you_mean, shown_path
 from .records import YamlDocument, read_yaml
+from .reuse import Memo
 
 RECORD_SUFFIXES = (".yml", ".yaml")
 # A record's name, or one meant for a record but not read as one: 'x.YML', 'x.yml.txt', 'x.yml ', '.x.yml'.
@@ -28,6 +29,7 @@ class FindingRecord:
     path: str
     finding: Finding
     document: YamlDocument | None  # kept while the records are checked
+    version: str = ""  # its file as read: size and modification time (what a rebuild compares)
     # When it was first published and last reviewed: its own dates, else its file's history.
     published_on: datetime.date | None = None
     reviewed_on: datetime.date | None = None
@@ -185,14 +187,17 @@ def record_files(folder: Path, root: Path) -> tuple[list[Path], list[Problem]]:
 
 
 def load_findings(files: list[Path], root: Path, themes: Iterable[Theme] = (), facets: Iterable[Facet] = (),
-                  ratings: dict[str, str] | None = None) -> tuple[list[FindingRecord], list[Problem]]:
+                  ratings: dict[str, str] | None = None,
+                  memo: Memo | None = None) -> tuple[list[FindingRecord], list[Problem]]:
     """Read and validate every finding file against the model the site's facets and rating
     scale (``ratings``: id → label) make; report repeated ids across folders. A theme, facet
-    value or rating written by its title or label, or misspelt, gets a did-you-mean."""
-    facets, ratings = tuple(facets), ratings or {}
+    value or rating written by its title or label, or misspelt, gets a did-you-mean. With a
+    ``memo`` that keeps pieces, a file unchanged since the last build is not read again."""
+    facets, ratings, memo = tuple(facets), ratings or {}, memo or Memo()
     model = finding_model(facets, tuple(ratings))
     titles = ({"theme": {theme.id: theme.title for theme in themes}, "strength": ratings}
               | {facet.field: facet.labels for facet in facets})
+    setup = repr((titles, facets)) if memo.keep else ""
     records: list[FindingRecord] = []
     problems: list[Problem] = []
     first_seen: dict[str, str] = {}
@@ -208,21 +213,33 @@ def load_findings(files: list[Path], root: Path, themes: Iterable[Theme] = (), f
                                     f"{first_seen[finding_id]}; rename one of the files"))
         else:
             first_seen[finding_id] = display
-        document, read_problems = read_yaml(path, display)
-        problems += read_problems
-        if document is None:
-            continue
-        if not isinstance(document.data, dict):
-            problems.append(document.problem((), "a finding must be a mapping of fields "
-                                             "(title: …, theme: …), not a " + _kind(document.data)))
-            continue
         try:
-            finding = model.model_validate(document.data)
-        except ValidationError as error:
-            problems += describe_errors(document, error, model, titles)
-            continue
-        records.append(FindingRecord(finding_id, display, finding, document))
+            stat = path.stat()
+            version = f"{stat.st_size}:{stat.st_mtime_ns}"
+        except OSError:
+            version = ""  # read_yaml says why
+        record, read_problems = memo.get("record", (str(path), version, setup),
+                                         lambda: _load_finding(path, display, finding_id, version, model, titles))
+        problems += read_problems
+        if record is not None:
+            records.append(record)
     return records, problems
+
+
+def _load_finding(path: Path, display: str, finding_id: str, version: str, model: type[BaseModel],
+                  titles: dict) -> tuple[FindingRecord | None, list[Problem]]:
+    """One finding file as a record (None if it has problems), and its problems."""
+    document, problems = read_yaml(path, display)
+    if document is None:
+        return None, problems
+    if not isinstance(document.data, dict):
+        return None, problems + [document.problem((), "a finding must be a mapping of fields "
+                                                  "(title: …, theme: …), not a " + _kind(document.data))]
+    try:
+        finding = model.model_validate(document.data)
+    except ValidationError as error:
+        return None, problems + describe_errors(document, error, model, titles)
+    return FindingRecord(finding_id, display, finding, document, version), problems
 
 
 def load_questions(path: Path, root: Path) -> tuple[list[Question], YamlDocument | None, list[Problem]]:

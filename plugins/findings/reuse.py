@@ -1,0 +1,78 @@
+"""What a rebuild under ``mkdocs serve`` takes from the last one.
+
+A plain build (and the CLI) makes every piece once. While serving, the plugin keeps one
+``Memo`` across rebuilds: loading, formatting, rendering and exporting each store their pieces
+under what they were made from (a file's size and modification time, a reference's fields, a
+page's ``fingerprint``), so a rebuild after one file is saved makes again only the pieces that
+depend on it. A piece no build asked for since the one before is dropped."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import fields, is_dataclass
+from typing import Any, Callable, Hashable, TypeVar
+
+T = TypeVar("T")
+
+
+class Memo:
+    """Pieces of the last builds, by kind and by what each was made from; with ``keep`` off,
+    nothing is stored and every piece is made."""
+
+    def __init__(self, keep: bool = False) -> None:
+        self.keep = keep
+        self._pieces: dict[tuple[str, Hashable], Any] = {}
+        self._used: set[tuple[str, Hashable]] = set()
+
+    def get(self, kind: str, key: Hashable, make: Callable[[], T]) -> T:
+        """The piece of ``kind`` made from ``key``: the one stored, else ``make()``."""
+        if not self.keep:
+            return make()
+        name = (kind, key)
+        self._used.add(name)
+        if name not in self._pieces:
+            self._pieces[name] = make()
+        return self._pieces[name]
+
+    def prune(self) -> None:
+        """After a build: drop the pieces it did not ask for (a file since edited or removed)."""
+        self._pieces = {name: piece for name, piece in self._pieces.items() if name in self._used}
+        self._used = set()
+
+    def clear(self) -> None:
+        self._pieces, self._used = {}, set()
+
+
+def fingerprint(value: Any, special: type, version: Callable[[Any], str]) -> str:
+    """A digest of everything ``value`` holds (lists, dicts and dataclasses walked, other values
+    by their repr), each ``special`` object (a finding's record) by its ``version``. A value
+    whose repr names its address makes a new fingerprint each build: never a stale page."""
+    parts: list[str] = []
+
+    def walk(item: Any) -> None:
+        kind = type(item)
+        if kind is str:
+            parts.append(item)
+        elif kind is special:
+            parts.append(version(item))
+        elif kind is list or kind is tuple:
+            parts.append("[")
+            for each in item:
+                walk(each)
+            parts.append("]")
+        elif isinstance(item, dict):
+            parts.append("{")
+            for key, each in item.items():
+                parts.append(repr(key))
+                walk(each)
+            parts.append("}")
+        elif is_dataclass(kind):
+            parts.append(kind.__name__ + "(")
+            for field in fields(item):
+                walk(getattr(item, field.name))
+            parts.append(")")
+        else:
+            parts.append(repr(item))
+
+    walk(value)
+    return hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()
