@@ -52,3 +52,70 @@ def test_two_builds_of_the_same_input_are_byte_identical(sample_root, built_site
     compared = [p for p in first if p.name not in ("sitemap.xml", "sitemap.xml.gz")]
     _, mismatch, errors = filecmp.cmpfiles(built_site, again, [str(p) for p in compared], shallow=False)
     assert mismatch == [] and errors == []
+
+
+def test_a_serve_rebuild_reads_only_the_finding_files_that_changed(copy_sample, monkeypatch):
+    import findings.validate as validate_module
+    from conftest import Project
+    from findings.pipeline import build_knowledge_base
+    from findings.reuse import Memo
+
+    project, read = Project(copy_sample), []
+    real_read = validate_module.read_yaml
+    monkeypatch.setattr(validate_module, "read_yaml", lambda path, display: read.append(display) or real_read(path, display))
+    memo = Memo(keep=True)
+    first = build_knowledge_base(project.root, project.settings(), project.pages(), memo=memo)
+    assert len([path for path in read if path.startswith("findings/")]) == len(first.findings) + first.drafts
+    read.clear()
+    build_knowledge_base(project.root, project.settings(), project.pages(), memo=memo)
+    assert "findings/" not in " ".join(read)
+    text = (project.root / FINDING).read_text(encoding="utf-8")
+    (project.root / FINDING).write_text(text.replace("title: ", "title: Edited, ", 1), encoding="utf-8")
+    kb = build_knowledge_base(project.root, project.settings(), project.pages(), memo=memo)
+    assert [path for path in read if path.startswith("findings/")] == [FINDING]
+    assert kb.finding_by_id["influence-local-decision-making"].finding.title.startswith("Edited, ")
+
+
+def test_a_serve_rebuild_makes_again_only_the_pages_that_show_what_changed(copy_sample, monkeypatch):
+    import findings.render as render_module
+    from conftest import Project
+    from findings.pipeline import build_knowledge_base
+    from findings.reuse import Memo
+
+    project, made = Project(copy_sample), []
+    real_render = render_module._render
+    monkeypatch.setattr(render_module, "_render", lambda template, page, *rest: made.append(page)
+                        or real_render(template, page, *rest))
+    memo, site = Memo(keep=True), render_module.Site("Site")
+    first = render_module.render_pages(build_knowledge_base(project.root, project.settings(), project.pages(), memo=memo), site)
+    assert len(made) == len(first)
+    made.clear()
+    assert render_module.render_pages(build_knowledge_base(project.root, project.settings(), project.pages(), memo=memo),
+                                      site) == first
+    assert made == []
+    text = (project.root / FINDING).read_text(encoding="utf-8")
+    (project.root / FINDING).write_text(text.replace("title: ", "title: Edited, ", 1), encoding="utf-8")
+    kb = build_knowledge_base(project.root, project.settings(), project.pages(), memo=memo)
+    pages = render_module.render_pages(kb, site)
+    assert {"influence-local-decision-making.md", "themes/power-dynamics.md", "browse.md"} <= set(made)
+    assert {path for path in pages if pages[path] != first[path]} <= set(made)
+    other_theme = next(theme.id for theme in kb.themes if theme.id != "power-dynamics")
+    assert f"themes/{other_theme}.md" not in made and len(made) < len(pages) / 2
+    assert "Edited, " in pages["themes/power-dynamics.md"]
+
+
+def test_a_fingerprint_changes_with_any_value_it_holds_and_never_matches_an_address():
+    from dataclasses import dataclass
+
+    from findings.reuse import fingerprint
+
+    @dataclass
+    class Shown:
+        title: str
+        items: list
+
+    same = fingerprint(Shown("A", [1, {"b": 2}]), {})
+    assert same == fingerprint(Shown("A", [1, {"b": 2}]), {})
+    assert same != fingerprint(Shown("A", [1, {"b": 3}]), {})
+    assert fingerprint(object(), {}) != fingerprint(object(), {})  # its repr names its address
+    assert fingerprint([Shown("A", [])], {Shown: lambda item: "v1"}) != fingerprint([Shown("A", [])], {Shown: lambda item: "v2"})

@@ -26,7 +26,7 @@ from .strength import Strength, weigh
 from .style import (MAX_NAMES, TOOLTIP_NAMES, Label, assign_labels, check_year_labels, format_entry, print_notes,
                     sort_key, tooltip)
 from .paths import taken_names
-from .reuse import Memo
+from .reuse import Memo, fingerprint
 from .validate import (FindingRecord, check_page_names, check_references, load_findings, load_questions, locate,
                        record_files)
 
@@ -64,7 +64,9 @@ class KnowledgeBase:
     @cached_property
     def strength(self) -> dict[str, Strength]:
         """Each finding's strength of evidence, by id."""
-        return {r.id: weigh(r, self.references, self.strength_settings, self.kinds) for r in self.findings}
+        return {r.id: self.memo.get("strength", (self.record_versions.get(r.id), self.settings_version),
+                                    lambda: weigh(r, self.references, self.strength_settings, self.kinds))
+                for r in self.findings}
 
     @cached_property
     def reference_html(self) -> dict[str, Markup]:
@@ -78,8 +80,9 @@ class KnowledgeBase:
 
     @cached_property
     def linker(self) -> CitationLinker:
-        return CitationLinker(self.labels, {key: tooltip(self.formatted(key, TOOLTIP_NAMES)) for key in self.references},
-                              {key: ref.slug for key, ref in self.references.items()})
+        return self.memo.get("linker", self.references_version, lambda: CitationLinker(
+            self.labels, {key: tooltip(self.formatted(key, TOOLTIP_NAMES)) for key in self.references},
+            {key: ref.slug for key, ref in self.references.items()}))
 
     def formatted(self, key: str, name_limit: int = MAX_NAMES) -> Markup:
         """One reference in full: in the CSL style when the site sets one, else the house style."""
@@ -110,6 +113,16 @@ class KnowledgeBase:
             shown += [f"{key}={self.reference_versions.get(key)}" for key in sorted(keys)]
             return hashlib.sha1("|".join(shown).encode("utf-8")).hexdigest()
         return {record.id: version(record) for record in self.findings} if self.memo.keep else {}
+
+    @cached_property
+    def references_version(self) -> str:
+        """A digest of every reference's version, in order."""
+        return hashlib.sha1(" ".join(self.reference_versions.values()).encode("utf-8")).hexdigest()
+
+    def fingerprint(self, value: object) -> str:
+        """A digest of what ``value`` holds (reuse.fingerprint), its records and references by version."""
+        return fingerprint(value, {FindingRecord: lambda record: self.record_versions[record.id],
+                                   Reference: lambda reference: self.reference_versions[reference.key]})
 
     @cached_property
     def findings_version(self) -> str:

@@ -30,7 +30,7 @@ from .generate import CLASH, REQUIRED_EXTENSIONS, clashes, footer, make_site, wr
 from .models import Settings
 from .paths import finding_path
 from .pipeline import KnowledgeBase, build_knowledge_base
-from .preview import Contents, SearchIndex, clear, setup_of
+from .preview import CompiledTemplates, Contents, SearchIndex, clear, settle, setup_of
 from .problems import FindingsError, Problem, check_settings, shown_path
 from .reuse import Memo
 from .render import (SCRIPTS, Site, listed_parents, markup_template, moved_pages, pages_to_sanitize,
@@ -84,6 +84,8 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
         self.problems: list[Problem] = []  # while serving: what the error page lists
         self.converter = Converter()  # kept across rebuilds while serving (MkDocs keeps a plugin with on_startup)
         self.memo = Memo()  # while serving: what each rebuild takes from the last (reuse.py)
+        self.builds = 0  # while serving: the builds so far
+        self.compiled = CompiledTemplates()  # while serving: the theme's templates, compiled once
 
     def on_startup(self, command, dirty):
         self.serving, self.dirty = command == "serve", dirty
@@ -236,6 +238,12 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
                 for plugin in tags:
                     plugin.on_page_markdown(page.markdown, page=page, config=config, files=files)
 
+    @event_priority(200)  # before other plugins load templates
+    def on_env(self, env, config, files):
+        if self.serving:
+            env.bytecode_cache = self.compiled
+        return env
+
     def on_page_context(self, context, page, config, nav):
         """A page kept out of the navigation shows the page it belongs under (a finding, its theme)
         as current: MkDocs marks only the page being rendered active, and its sections with it."""
@@ -289,6 +297,9 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
         if data is not None and (material or self.dirty):
             merged = self.index.merge(data, self.built, self.page_urls) if self.dirty else compact(data)
             index.write_text(merged, encoding="utf-8")
+        if self.serving:
+            settle(self.builds)
+            self.builds += 1
 
     def on_serve(self, server, config, builder):
         settings = self.settings or Settings.model_construct()  # invalid settings: watch the default places

@@ -28,7 +28,6 @@ from .paths import (BIBLIOGRAPHY_PATH, BROWSE_PATH, EVIDENCE_MAP_PATH, QUESTIONS
                     THEMES_INDEX_PATH, UNLISTED_FOLDERS, facet_path, finding_path, page_url, relative_url, source_path,
                     theme_path)
 from .pipeline import KnowledgeBase, cyclic_gc_paused
-from .reuse import fingerprint
 from .strength import JUDGED
 from .validate import FindingRecord
 
@@ -150,7 +149,8 @@ def render_pages(kb: KnowledgeBase, site: Site, made_safe: Callable[[str], str] 
         pages[path] = ("evidence-map.md.j2", {
             "facet": by_id[chosen.columns], "row_facet": by_id.get(chosen.rows), "rows": map_rows(kb, facets, chosen),
             "others": [(titles[other], other) for _, other in maps if other != path]})
-    pages[BROWSE_PATH] = ("browse.md.j2", {"facets": facets, "filters": browse_filters(kb, facets)})
+    filters = kb.memo.get("browse filters", (kb.findings_version, kb.settings_version), lambda: browse_filters(kb, facets))
+    pages[BROWSE_PATH] = ("browse.md.j2", {"facets": facets, "filters": filters})
     for key, reference in kb.references.items():
         citing = [(record, [c.locator for c in record.finding.citations if c.key == key and c.locator])
                   for record in kb.cited_by.get(key, [])]
@@ -170,8 +170,8 @@ def render_pages(kb: KnowledgeBase, site: Site, made_safe: Callable[[str], str] 
             return _render(template, path, kb, site, context, summaries, made_safe, converter)
         if not kb.memo.keep:
             return make()
-        made_from = (template, site, kb.settings_version, _MADE_FROM.get(template, _CONTEXT)(kb, context))
-        version = fingerprint(made_from, FindingRecord, lambda record: kb.record_versions[record.id])
+        version = kb.fingerprint((template, _site_version(site), kb.settings_version,
+                                  _MADE_FROM.get(template, _CONTEXT)(kb, context)))
         markdown, marks = kb.memo.get("page", (path, version), lambda: _with_marks(make(), converter))
         if converter:
             converter.use(marks)
@@ -198,6 +198,11 @@ _MADE_FROM: dict[str, Callable[[KnowledgeBase, dict], object]] = {
     "questions.md.j2": lambda kb, c: (kb.findings_version, kb.questions),
     "bibliography.md.j2": lambda kb, c: (kb.reference_versions, kb.cited_by),
 }
+
+
+@lru_cache(maxsize=4)
+def _site_version(site: Site) -> str:
+    return repr(site)
 
 
 def _with_marks(markdown: str, converter: Converter | None) -> tuple[str, tuple[str, ...]]:
@@ -362,7 +367,8 @@ def is_plain(markdown: str) -> bool:
 def pages_to_sanitize(kb: KnowledgeBase) -> set[str]:
     """Generated pages that hold record Markdown which is not plain prose: the pages of findings
     whose summaries are not (every other record value is escaped, or shown as plain text)."""
-    return {finding_path(record.id) for record in kb.findings if not is_plain(record.finding.summary)}
+    return {finding_path(record.id) for record in kb.findings
+            if not kb.memo.get("plain", record.finding.summary, lambda: is_plain(record.finding.summary))}
 
 
 BLOCK = re.compile(r"^<!-- findings:(?P<name>[a-z-]+) -->[ \t]*$", re.M)
@@ -435,6 +441,16 @@ def _render(template: str, page: str, kb: KnowledgeBase, site: Site, context: di
         return kb.linker.cite((Cite(c) if isinstance(c, str) else Cite(c.key, locator=c.locator or "")
                                for c in citations), references)
 
+    def kept(macro: Callable[..., str], *values: object) -> str:
+        """``{{ kept(item, record) }}``: what a macro makes of these values, kept while serving
+        (reuse.py) until they, the settings or the site change. Not for a macro that calls
+        ``html`` or ``summary``: their marks would not be kept with it."""
+        if not kb.memo.keep:
+            return macro(*values)
+        made_from = kb.fingerprint((_site_version(site), kb.settings_version, values))
+        return kb.memo.get("piece", (template, page, macro.name, made_from),
+                           lambda: macro(*values))
+
     def summary(record: FindingRecord) -> str:
         """The finding's summary with its inline citations linked."""
         cache_key = (record.id, references)
@@ -447,7 +463,7 @@ def _render(template: str, page: str, kb: KnowledgeBase, site: Site, context: di
 
     return _ENV.get_template(template).render(
         kb=kb, site=site, page=page, link=link, a=a, html=html, md=' markdown="1"' if site.file_links else "",
-        span=' markdown="span"' if site.file_links else "", url=lambda path: page_url(path, site.directory_urls), cite=cite,
+        span=' markdown="span"' if site.file_links else "", url=lambda path: page_url(path, site.directory_urls), cite=cite, kept=kept,
         summary=summary, lead_sentence=lambda text: lead_sentence(kb, text), theme_path=theme_path, finding_path=finding_path, source_path=source_path,
         facet_path=facet_path, thin=THIN, bibliography=BIBLIOGRAPHY_PATH, questions=QUESTIONS_PATH,
         evidence_map=EVIDENCE_MAP_PATH, methodology=STRENGTH_PATH, feed=FEED_PATH if site.url else "",

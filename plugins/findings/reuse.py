@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import fields, is_dataclass
+from functools import lru_cache
 from typing import Any, Callable, Hashable, TypeVar
 
 T = TypeVar("T")
@@ -43,18 +44,25 @@ class Memo:
         self._pieces, self._used = {}, set()
 
 
-def fingerprint(value: Any, special: type, version: Callable[[Any], str]) -> str:
+@lru_cache(maxsize=None)
+def _field_names(kind: type) -> tuple[str, ...]:
+    """The fields of a dataclass, none for any other type."""
+    return tuple(field.name for field in fields(kind)) if is_dataclass(kind) else ()
+
+
+def fingerprint(value: Any, versions: dict[type, Callable[[Any], str]]) -> str:
     """A digest of everything ``value`` holds (lists, dicts and dataclasses walked, other values
-    by their repr), each ``special`` object (a finding's record) by its ``version``. A value
-    whose repr names its address makes a new fingerprint each build: never a stale page."""
+    by their repr), an object of a type ``versions`` names (a finding's record, a reference) by
+    its version. A value whose repr names its address makes a new fingerprint each build: never
+    a stale page."""
     parts: list[str] = []
 
     def walk(item: Any) -> None:
         kind = type(item)
         if kind is str:
             parts.append(item)
-        elif kind is special:
-            parts.append(version(item))
+        elif kind in versions:
+            parts.append(versions[kind](item))
         elif kind is list or kind is tuple:
             parts.append("[")
             for each in item:
@@ -66,10 +74,10 @@ def fingerprint(value: Any, special: type, version: Callable[[Any], str]) -> str
                 parts.append(repr(key))
                 walk(each)
             parts.append("}")
-        elif is_dataclass(kind):
+        elif names := _field_names(kind):
             parts.append(kind.__name__ + "(")
-            for field in fields(item):
-                walk(getattr(item, field.name))
+            for name in names:
+                walk(getattr(item, name))
             parts.append(")")
         else:
             parts.append(repr(item))

@@ -156,32 +156,34 @@ def record_files(folder: Path, root: Path) -> tuple[list[Path], list[Problem]]:
         if real in walked:
             continue
         walked.add(real)
-        try:
-            entries = sorted(current.iterdir())
+        try:  # os.scandir: the kind of each entry comes with the listing, not from a stat per file
+            with os.scandir(current) as listing:
+                entries = sorted(listing, key=lambda entry: entry.name)
         except OSError as error:
             problems.append(Problem(shown_path(current, root), 0, 0, f"folder could not be read ({error.strerror}); "
                                     "check its permissions"))
             continue
         for entry in entries:
-            refused = REFUSED_IN_ONE_LINE.search(entry.name)
-            record_like = _NEAR_RECORD_NAME.fullmatch(entry.name)  # a record's name, or nearly
+            name, path = entry.name, current / entry.name
+            refused = REFUSED_IN_ONE_LINE.search(name)
+            record_like = _NEAR_RECORD_NAME.fullmatch(name)  # a record's name, or nearly
             if refused:
-                problems.append(Problem(visible(shown_path(entry, root)), 1, 1,
+                problems.append(Problem(visible(shown_path(path, root)), 1, 1,
                                         f"the name holds {character_name(refused[0])}; rename it"))
-            elif entry.is_symlink() and not _real(entry).is_relative_to(inside):
-                if entry.is_dir() or record_like:
-                    problems.append(_outside_link(entry, shown_path(entry, root)))
+            elif entry.is_symlink() and not _real(path).is_relative_to(inside):
+                if path.is_dir() or record_like:
+                    problems.append(_outside_link(path, shown_path(path, root)))
             elif entry.is_dir():
-                (linked if entry.is_symlink() else folders).append(entry)
-            elif entry.suffix in RECORD_SUFFIXES and not entry.name.startswith("."):
+                (linked if entry.is_symlink() else folders).append(path)
+            elif os.path.splitext(name)[1] in RECORD_SUFFIXES and not name.startswith("."):
                 if entry.is_file():
-                    files.append(entry)
+                    files.append(path)
                 elif entry.is_symlink():
-                    problems.append(Problem(shown_path(entry, root), 1, 1, f"'{entry.name}' is a link to a file "
+                    problems.append(Problem(shown_path(path, root), 1, 1, f"'{name}' is a link to a file "
                                             "that does not exist; remove it or correct the link"))
             elif record_like and entry.is_file():
                 suggestion = f"{slugify(record_like['stem'])}.{record_like['suffix'].lower()}"
-                problems.append(Problem(shown_path(entry, root), 1, 1, f"'{entry.name}' is skipped: a finding's file "
+                problems.append(Problem(shown_path(path, root), 1, 1, f"'{name}' is skipped: a finding's file "
                                         f"name is its id and .yml; rename it to '{suggestion}'", "warning"))
     return sorted(files, key=str), problems
 
