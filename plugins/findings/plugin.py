@@ -156,7 +156,7 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
                               config.plugins, files.get_file_from_path("tags.md") is not None)
         generated = (render_pages(self.kb, self.site, converter=self.converter) | export_files(self.kb, self.site) | moved_pages(self.kb, self.site)
                      | script_files())
-        present = {path: file.content_bytes for path in generated if (file := files.get_file_from_path(path))}
+        present = {file.src_uri: file.content_bytes for file in files if file.src_uri in generated}
         if present:  # pages written by `findings generate` (or as the plugin makes them) are made again here
             written = written_pages(self.kb, self.site, config.markdown_extensions, config.mdx_configs)
             if clashing := clashes(present, generated, written):
