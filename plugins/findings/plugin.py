@@ -9,6 +9,10 @@ pages that hold record Markdown other than plain prose; on_post_page puts in the
 does not index, once the search plugin has read the page; on_post_build, after Material's search plugin has
 written its index, adds the synonyms to it; on_serve watches the records.
 
+While serving, each rebuild takes from the last what it can (reuse.py: the records, references
+and pages whose inputs did not change; preview.py: the files and pages MkDocs need not build
+again, the search index's entries, the theme's compiled templates).
+
 Under ``mkdocs serve`` (on_startup) a problem does not stop the build: the site becomes one error
 page listing the problems, written by on_post_build, until a rebuild finds the files fixed.
 """
@@ -187,7 +191,6 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
             made[path] = file
         if self.dirty:  # the next build keeps the files (and pages) whose content stays the same
             self.made = made
-        if self.dirty:
             self._redo_handwritten(files)
         return files
 
