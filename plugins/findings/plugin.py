@@ -25,7 +25,7 @@ from pathlib import Path
 
 from mkdocs.config.base import Config
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
+from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
 
 from .convert import Converter
@@ -257,11 +257,21 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
         return context
 
     @event_priority(100)  # before other plugins read the page
-    def on_post_page(self, output, page, config):
+    def _fill_late(self, output, page, config):
         if self.marked is not None:  # the navigation is shared by every page: unmark it
             self.marked.active = False
             self.marked = None
         return self.converter.fill(output, late=True) if page.file.src_uri in self.generated else output
+
+    @event_priority(-100)  # after every other plugin has read the page
+    def _forget_html(self, output, page, config):
+        """A generated page's HTML is written: MkDocs would hold it (and every other page's) until
+        the build ends, which at 5,000 findings is most of the build's memory."""
+        if page.file.src_uri in self.generated:
+            page.content = None
+        return output
+
+    on_post_page = CombinedEvent(_fill_late, _forget_html)
 
     def on_page_markdown(self, markdown, page, config, files):
         if page.file.src_uri in self.generated:
@@ -287,9 +297,6 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
             self._forget_built()  # once fixed, all is built again
             return
         self.memo.prune()
-        for file in self.made.values():  # a page kept for the next build need not keep its HTML
-            if file.page is not None:
-                file.page.content = None
         index = Path(config.site_dir) / "search" / "search_index.json"
         groups = self.settings.synonym_groups if self.settings.synonyms else []
         data = json.loads(index.read_text(encoding="utf-8")) if index.is_file() and (groups or self.dirty) else None
