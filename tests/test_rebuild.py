@@ -119,3 +119,21 @@ def test_a_fingerprint_changes_with_any_value_it_holds_and_never_matches_an_addr
     assert same != fingerprint(Shown("A", [1, {"b": 3}]), {})
     assert fingerprint(object(), {}) != fingerprint(object(), {})  # its repr names its address
     assert fingerprint([Shown("A", [])], {Shown: lambda item: "v1"}) != fingerprint([Shown("A", [])], {Shown: lambda item: "v2"})
+
+
+def test_a_reparsed_bibliography_converts_only_the_entries_that_changed_and_reports_every_problem(monkeypatch):
+    converted = []
+    real_reference = bibliography_module._reference
+    monkeypatch.setattr(bibliography_module, "_reference", lambda key, *rest: converted.append(key)
+                        or real_reference(key, *rest))
+    text = ("@book{kept, author = {Kaye, Sarah}, title = {Kept}, publisher = {P}, year = {2020}}\n"
+            "@book{edited, author = {Ball, Ann}, title = {Edited}, publisher = {P}, year = {2019}}\n"
+            "@book{odd, author = {Lee, Jo}, title = {Odd} # undefinedname, publisher = {P}, year = {2018}}\n")
+    first = bibliography_module.parse_bibliography(text, "unique-to-this-test.bib")
+    assert sorted(converted) == ["edited", "kept", "odd"]
+    converted.clear()
+    second = bibliography_module.parse_bibliography(text.replace("{2019}", "{2017}"), "unique-to-this-test.bib")
+    assert converted == ["edited"]
+    assert second.references["edited"].year == "2017" and second.references["kept"] == first.references["kept"]
+    assert [p.message for p in second.entry_problems["odd"]] == [p.message for p in first.entry_problems["odd"]]
+    assert "undefinedname" in second.entry_problems["odd"][0].message

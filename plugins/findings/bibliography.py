@@ -178,7 +178,11 @@ def parse_bibliography(text: str, display: str) -> Bibliography:
     for line, message in refused:  # each with the entry it is in, or the file's summary
         before = bisect.bisect_right(starts, (line, "\U0010ffff")) - 1
         reader.entry_problem(starts[before][1] if before >= 0 else "", line, message)
-    raw = {key: _resolved(entry, strings, reader) for key, entry in entries.items()}
+    defined = tuple(strings.items())
+    raw = {key: _replayed(reader, _resolved_entry(key, entry.start_line,
+                                                 tuple((item.key, str(item.value)) for item in entry.fields),
+                                                 defined, display))
+           for key, entry in entries.items()}
     slugs: dict[str, tuple[str, int]] = {}
     for key, entry in entries.items():
         line = entry.start_line + 1
@@ -192,7 +196,8 @@ def parse_bibliography(text: str, display: str) -> Bibliography:
             continue
         slugs[slug] = (key, line)
         fields = _inherited(raw[key], raw, entries)
-        result.references[key] = _reference(key, entry.entry_type.lower(), fields, slug, line, reader)
+        result.references[key] = _replayed(reader, _converted(key, entry.entry_type.lower(), tuple(fields.items()),
+                                                              slug, line, display))
     for key, reference in list(result.references.items()):
         if reference.members:
             result.references[key] = _set(reference, result.references, reader)
@@ -255,16 +260,44 @@ def _joined(value: str, strings: dict[str, str], undefined: list[str]) -> str:
     return "".join(parts)
 
 
-def _resolved(entry: Entry, strings: dict[str, str], reader: _Reader) -> dict[str, str]:
-    fields = {}
-    for item in entry.fields:
+# An entry's fields and its reference are made by pure functions of what the entry says (and
+# the @string values): kept by that, a `mkdocs serve` rebuild after one entry is edited converts
+# only that entry. Each returns what it made and the problems it found, which _replayed reports.
+Made = tuple[object, tuple[tuple[str, Problem], ...]]
+
+
+def _replayed(reader: _Reader, made: Made):
+    """What a kept conversion made, its problems reported on ``reader``'s result."""
+    value, problems = made
+    for key, problem in problems:
+        reader.result.entry_problems.setdefault(key, []).append(problem)
+    return value
+
+
+def _found(reader: _Reader) -> tuple[tuple[str, Problem], ...]:
+    return tuple((key, problem) for key, problems in reader.result.entry_problems.items() for problem in problems)
+
+
+@lru_cache(maxsize=100_000)
+def _resolved_entry(key: str, start_line: int, fields: tuple[tuple[str, str], ...],
+                    strings: tuple[tuple[str, str], ...], display: str) -> Made:
+    """An entry's fields as BibTeX reads them (@string names replaced)."""
+    reader, defined, resolved = _Reader(display), dict(strings), {}
+    for name, value in fields:
         undefined: list[str] = []
-        fields[item.key.lower()] = _joined(str(item.value), strings, undefined)
-        for name in undefined:
-            reader.entry_problem(entry.key, entry.start_line + 1, (
-                f"entry '{entry.key}': field '{item.key}' uses '{name}', which no @string defines; it is "
-                f"shown as written: put the text in braces, {item.key} = {{{name}}}, or define it"))
-    return fields
+        resolved[name.lower()] = _joined(value, defined, undefined)
+        for word in undefined:
+            reader.entry_problem(key, start_line + 1, (
+                f"entry '{key}': field '{name}' uses '{word}', which no @string defines; it is "
+                f"shown as written: put the text in braces, {name} = {{{word}}}, or define it"))
+    return resolved, _found(reader)
+
+
+@lru_cache(maxsize=100_000)
+def _converted(key: str, kind: str, fields: tuple[tuple[str, str], ...], slug: str, line: int, display: str) -> Made:
+    """An entry's reference, from its fields (with what it inherits)."""
+    reader = _Reader(display)
+    return _reference(key, kind, dict(fields), slug, line, reader), _found(reader)
 
 
 def _inherited(fields: dict[str, str], raw: dict[str, dict[str, str]], entries: dict[str, Entry]) -> dict[str, str]:
