@@ -7,21 +7,21 @@ by content: under ``mkdocs serve`` a rebuild converts only the summaries that ch
 
 from __future__ import annotations
 
-import hashlib
 import re
 
 from markdown import Markdown
 
+from .reuse import digest
+
 SNIPPETS = "pymdownx.snippets"
-_MARK = re.compile(r"<!--findings-html:([0-9a-f]{20})-->")
-_LATE_MARK = re.compile(r"<!--findings-late:([0-9a-f]{20})-->")
-_ANY_MARK = re.compile(r"<!--findings-(?:html|late):([0-9a-f]{20})-->")
+_MARKS = r"<!--findings-(?:{}):([0-9a-f]{{20}})-->"  # of the kinds given, the key in its group
+_MARK, _LATE_MARK, _ANY_MARK = (re.compile(_MARKS.format(kinds)) for kinds in ("html", "late", "html|late"))
 _ADDRESS = re.compile(r" at 0x[0-9a-f]+")
 
 
 def _key(text: str) -> str:
     """What a mark names its HTML by: a digest of the text it was made from."""
-    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:20]
+    return digest(text)[:20]
 
 
 def _record_extensions(extensions: list, extension_configs: dict) -> tuple[list, dict]:

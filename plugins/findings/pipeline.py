@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime
 import gc
-import hashlib
 import re
 from collections import defaultdict
 from contextlib import contextmanager
@@ -26,7 +25,7 @@ from .strength import Strength, weigh
 from .style import (MAX_NAMES, TOOLTIP_NAMES, Label, assign_labels, check_year_labels, format_entry, print_notes,
                     sort_key, tooltip)
 from .paths import taken_names
-from .reuse import Memo, fingerprint
+from .reuse import Memo, digest, fingerprint
 from .validate import (FindingRecord, check_page_names, check_references, load_findings, load_questions, locate,
                        record_files)
 
@@ -99,7 +98,7 @@ class KnowledgeBase:
             reference = self.references[key]
             members = [(self.references.get(m), self.labels.get(m)) for m in reference.members]
             shown = repr((reference, self.labels[key], members, self.styled_html.get(key)))
-            return hashlib.sha1(shown.encode("utf-8")).hexdigest()
+            return digest(shown)
         return {key: version(key) for key in self.references} if self.memo.keep else {}
 
     @cached_property
@@ -111,13 +110,13 @@ class KnowledgeBase:
                     | {c.key for match in self.summary_citations.get(record.id, ()) for c in match.cites})
             shown = [record.id, record.version, str(record.published_on), str(record.reviewed_on)]
             shown += [f"{key}={self.reference_versions.get(key)}" for key in sorted(keys)]
-            return hashlib.sha1("|".join(shown).encode("utf-8")).hexdigest()
+            return digest("|".join(shown))
         return {record.id: version(record) for record in self.findings} if self.memo.keep else {}
 
     @cached_property
     def references_version(self) -> str:
         """A digest of every reference's version, in order."""
-        return hashlib.sha1(" ".join(self.reference_versions.values()).encode("utf-8")).hexdigest()
+        return digest(" ".join(self.reference_versions.values()))
 
     def fingerprint(self, value: object) -> str:
         """A digest of what ``value`` holds (reuse.fingerprint), its records and references by version."""
@@ -127,13 +126,13 @@ class KnowledgeBase:
     @cached_property
     def findings_version(self) -> str:
         """A digest of every finding's version, in order: of any page that lists them all."""
-        return hashlib.sha1(" ".join(self.record_versions.values()).encode("utf-8")).hexdigest()
+        return digest(" ".join(self.record_versions.values()))
 
     @cached_property
     def settings_version(self) -> str:
         """A digest of the settings every page may show: themes, facets, maps, strength."""
         shown = repr((self.themes, self.facets, self.maps, self.strength_settings))
-        return hashlib.sha1(shown.encode("utf-8")).hexdigest()
+        return digest(shown)
 
 
 @contextmanager
@@ -208,7 +207,7 @@ def _build_knowledge_base(root: Path, settings: Settings, pages: dict[str, str],
     cited_keys: dict[str, set[str]] = {}
     cited_anywhere: set[str] = set()
     summary_citations: dict[str, list[CitationMatch]] = {}
-    known = hashlib.sha1("\n".join(sorted(keys)).encode("utf-8")).hexdigest() if memo.keep else ""
+    known = digest("\n".join(sorted(keys))) if memo.keep else ""
     for record in records:
         summary = record.finding.summary
         summary_citations[record.id] = memo.get("citations", (known, summary),

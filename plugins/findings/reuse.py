@@ -83,4 +83,9 @@ def fingerprint(value: Any, versions: dict[type, Callable[[Any], str]]) -> str:
             parts.append(repr(item))
 
     walk(value)
-    return hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()
+    return digest("\x1f".join(parts))
+
+
+def digest(text: str) -> str:
+    """What a version is written as: the SHA-1 of the text it stands for."""
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
