@@ -215,17 +215,23 @@ def load_findings(files: list[Path], root: Path, themes: Iterable[Theme] = (), f
                                     f"{first_seen[finding_id]}; rename one of the files"))
         else:
             first_seen[finding_id] = display
-        try:
-            stat = path.stat()
-            version = f"{stat.st_size}:{stat.st_mtime_ns}"
-        except OSError:
-            version = ""  # read_yaml says why
+        version = _file_version(path) if memo.keep else ""
         record, read_problems = memo.get("record", (str(path), version, setup),
                                          lambda: _load_finding(path, display, finding_id, version, model, titles))
         problems += read_problems
         if record is not None:
             records.append(record)
     return records, problems
+
+
+def _file_version(path: Path) -> str:
+    """A file as a rebuild compares it: its size and modification time ("" if unreadable:
+    read_yaml says why)."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return ""
+    return f"{stat.st_size}:{stat.st_mtime_ns}"
 
 
 def _load_finding(path: Path, display: str, finding_id: str, version: str, model: type[BaseModel],
