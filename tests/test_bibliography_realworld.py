@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from findings.bibliography import parse_bibliography
-from findings.export import csl_item, json_lines, to_bibtex, to_ris
+from findings.export import csl_item, json_line, to_bibtex, to_ris
 from findings.style import assign_labels, format_reference
 
 DATA = Path(__file__).parent / "data" / "realworld.bib"
@@ -147,7 +147,8 @@ def test_ris_export_parses_back(realworld):
 
 def test_csl_json_export_parses_back(realworld):
     bibliography, labels = realworld
-    items = {item["id"]: item for item in json.loads(json_lines([csl_item(r, _KB(labels)) for r in bibliography.references.values()]))}
+    items = {item["id"]: item for item in (json.loads(json_line(csl_item(r, _KB(labels))))
+                                           for r in bibliography.references.values())}
     assert set(items) == set(bibliography.references)
     assert items["localtrust2020a"]["author"] == [{"literal": "Local Trust"}]
     assert items["localtrust2020a"]["citation-label"] == "Local Trust, 2020a"

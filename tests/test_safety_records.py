@@ -11,7 +11,7 @@ import os
 
 import pytest
 
-from findings.export import json_lines
+from findings.export import json_line
 
 DIR = "findings/power-dynamics"
 BAD = f"{DIR}/bad-finding.yml"
@@ -153,7 +153,7 @@ def test_a_nan_statistic_stops_the_build_and_no_data_file_is_written(project, bu
     assert code != 0 and f"{BAD}:6:5: statistics.value: 'nan' is not a finite number" in output
     assert not (site / "data/findings.json").exists()
     with pytest.raises(ValueError):  # and the writer would never write NaN, which is not JSON
-        json_lines([{"value": float("nan")}])
+        json_line({"value": float("nan")})
 
 
 def test_no_csv_cell_starts_a_spreadsheet_formula(project, build_site, tmp_path):

@@ -62,7 +62,7 @@ def _finding_lines(record: FindingRecord, kb: KnowledgeBase, site: Site) -> tupl
     """A finding's line in findings.json and its row in findings.csv."""
     row = finding_data(record, kb, site)
     facets = ["; ".join(row[f.field]) if f.multiple else row[f.field] or "" for f in kb.facets]
-    return _json_line(row), [_csv_cell(cell) for cell in [
+    return json_line(row), [_csv_cell(cell) for cell in [
         row["id"], row["title"], row["theme"], *facets, "; ".join(row["tags"]),
         "; ".join(c["key"] + (f" ({c['locator']})" if c["locator"] else "") for c in row["citations"]),
         "; ".join(map(_statistic_cell, row["statistics"])), row["strength"]["label"], row["url"]]]
@@ -223,13 +223,10 @@ def csl_item(reference: Reference, kb: KnowledgeBase) -> dict:
     return csl_data(reference) | {"citation-label": kb.labels[reference.key].parenthetical}
 
 
-def json_lines(items: list[dict]) -> str:
-    """A JSON array with one item per line: quick to write, and a diff shows the items changed.
-    Strict JSON: a NaN or infinity (which validation refuses) raises rather than being written."""
-    return _json_array([_json_line(item) for item in items])
-
-
-def _json_line(item: dict) -> str:
+def json_line(item: dict) -> str:
+    """One item of a JSON array written a line per item (quick to write, and a diff shows the
+    items changed). Strict JSON: a NaN or infinity (which validation refuses) raises rather than
+    being written."""
     return json.dumps(item, ensure_ascii=False, allow_nan=False)
 
 
