@@ -78,6 +78,15 @@ class Converter:
         """Keep the HTML of a page reused from the last build (its Markdown holds these marks)."""
         self._used.update(keys)
 
+    def state(self) -> tuple[dict[str, str], set[str]]:
+        """The HTML kept and the keys used: what a forked process that rendered pages sends back."""
+        return self._html, self._used
+
+    def take(self, state: tuple[dict[str, str], set[str]]) -> None:
+        """Add what another process's converter kept and used (``state``)."""
+        self._html.update(state[0])
+        self._used |= state[1]
+
     def forget_unused(self) -> None:
         """Drop the HTML of Markdown no page of this build used (a summary since edited)."""
         self._html = {key: html for key, html in self._html.items() if key in self._used}

@@ -13,6 +13,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files as package_files
+from itertools import chain
 from typing import Callable, Iterable
 
 import nh3
@@ -23,6 +24,7 @@ from .citations import Cite
 from .datafiles import FEED_PATH, SOURCE_FILES, downloads
 from .escaping import attribute, text, url
 from .convert import Converter
+from .forked import processes_for, shared
 from .models import Citation, EvidenceMap
 from .paths import (BIBLIOGRAPHY_PATH, BROWSE_PATH, EVIDENCE_MAP_PATH, QUESTIONS_PATH, STRENGTH_PATH,
                     THEMES_INDEX_PATH, UNLISTED_FOLDERS, facet_path, finding_path, page_url, relative_url, source_path,
@@ -177,8 +179,20 @@ def render_pages(kb: KnowledgeBase, site: Site, made_safe: Callable[[str], str] 
             converter.use(marks)
         return markdown
 
+    def work(share: list[tuple[str, tuple[str, dict]]]) -> list[tuple[str, str]]:
+        return [(path, page(path, template, context)) for path, (template, context) in share]
+
+    items = list(pages.items())
     with cyclic_gc_paused():
-        return {path: page(path, template, context) for path, (template, context) in pages.items()}
+        if processes_for(len(items)) > 1 and not kb.memo.keep:  # what every share reads is made once, here
+            kb.strength, kb.reference_html, kb.linker  # noqa: B018 (cached properties)
+            for name in {template for template, _ in pages.values()}:
+                _ENV.get_template(name)
+            made = dict(chain.from_iterable(shared(work, items, converter.state, converter.take) if converter
+                                            else shared(work, items)))
+        else:
+            made = dict(work(items))
+    return {path: made[path] for path in pages}
 
 
 # What each page is made from, for its fingerprint (reuse.py), besides the settings: its

@@ -1,0 +1,88 @@
+"""Work shared with forked copies of this process, on the machine's other cores.
+
+A full build renders thousands of pages from a knowledge base already in memory, one core
+busy and the others idle (MkDocs builds in one thread). A forked child sees the knowledge base
+as it is, does its share and sends the result back through a pipe, pickled. Where there is no
+fork (Windows), where the process runs threads (``mkdocs serve``: forking a threaded process is
+unsafe), with one core, or for a little work, everything is done here, in order. A child that
+fails has its share done again here, so the result is the same either way."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+import threading
+from typing import Any, Callable, Sequence, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+MIN_SHARE = 250  # items a process is given at least: forking costs more than fewer take
+MAX_PROCESSES = 4
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS
+        return os.cpu_count() or 1
+
+
+def processes_for(count: int) -> int:
+    """How many processes (this one and its children) share ``count`` items."""
+    if not hasattr(os, "fork") or threading.active_count() > 1:
+        return 1
+    return max(1, min(_cores(), MAX_PROCESSES, count // MIN_SHARE))
+
+
+def shared(work: Callable[[Sequence[T]], R], items: Sequence[T], state: Callable[[], Any] = lambda: None,
+           take: Callable[[Any], None] = lambda state: None) -> list[R]:
+    """``work`` done on interleaved shares of ``items`` (every n-th from the i-th), by n
+    processes: the results in share order, [work(items[0::n]), work(items[1::n]), ...]. A child
+    sends back, with its result, what ``state()`` returns once its work is done; here ``take``
+    is given it (what the work leaves besides its result, such as a cache it filled)."""
+    n = processes_for(len(items))
+    children: list[tuple[int, int]] = []
+    try:
+        for i in range(1, n):
+            read, write = os.pipe()
+            pid = os.fork()
+            if pid == 0:  # pragma: no cover (the child; coverage does not follow it)
+                os.close(read)
+                code = 1
+                try:
+                    with os.fdopen(write, "wb") as pipe:
+                        result = work(items[i::n])
+                        pickle.dump((result, state()), pipe, protocol=pickle.HIGHEST_PROTOCOL)
+                    code = 0
+                finally:
+                    os._exit(code)
+            os.close(write)
+            children.append((pid, read))
+        results = [work(items[0::n])]
+        for i in range(1, n):
+            pid, read = children.pop(0)
+            sent, result = _received(pid, read, take)
+            results.append(result if sent else work(items[i::n]))
+        return results
+    finally:  # this process failed: its children stop too
+        for pid, read in children:
+            os.close(read)
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+
+
+def _received(pid: int, read: int, take: Callable[[Any], None]) -> tuple[bool, Any]:
+    """Whether the child ``pid`` sent its result through the pipe ``read``, and the result (its
+    state given to ``take``)."""
+    try:
+        with os.fdopen(read, "rb") as pipe:
+            result, state = pickle.load(pipe)
+    except Exception:  # it stopped before sending it all
+        os.waitpid(pid, 0)
+        return False, None
+    if os.waitpid(pid, 0)[1] != 0:
+        return False, None
+    take(state)
+    return True, result

@@ -1,0 +1,97 @@
+"""A full build shares the rendering of its pages with forked copies of itself: the site built
+is the same, a child that fails has its share done again, and no child outlives a failure."""
+
+from __future__ import annotations
+
+import filecmp
+import os
+
+import pytest
+from mkdocs.commands.build import build
+from mkdocs.config import load_config
+
+import findings.forked as forked
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="sharing work needs fork")
+
+
+@pytest.fixture
+def three_processes(monkeypatch):
+    """Work of any size shared by three processes, on any machine; the forks counted."""
+    forks = []
+    real_fork = os.fork
+    monkeypatch.setattr(forked, "MIN_SHARE", 1)
+    monkeypatch.setattr(forked, "_cores", lambda: 3)
+    monkeypatch.setattr(os, "fork", lambda: forks.append(1) or real_fork())
+    return forks
+
+
+def _no_children_left() -> bool:
+    try:
+        os.waitpid(-1, os.WNOHANG)
+    except ChildProcessError:
+        return True
+    return False
+
+
+def test_the_site_built_with_pages_rendered_in_three_processes_is_the_site_built_in_one(
+        sample_root, built_site, three_processes, tmp_path):
+    site = tmp_path / "site"
+    build(load_config(str(sample_root / "mkdocs.yml"), site_dir=str(site)))
+    assert len(three_processes) == 2  # two children rendered a share each
+    built = sorted(str(p.relative_to(built_site)) for p in built_site.rglob("*") if p.is_file())
+    assert built == sorted(str(p.relative_to(site)) for p in site.rglob("*") if p.is_file())
+    compared = [path for path in built if not path.startswith("sitemap.xml")]
+    _, mismatch, errors = filecmp.cmpfiles(built_site, site, compared, shallow=False)
+    assert mismatch == [] and errors == []
+    assert _no_children_left()
+
+
+def test_shares_come_back_in_order_with_the_state_each_child_left(three_processes):
+    seen = []
+    results = forked.shared(lambda share: [item * 2 for item in share], list(range(10)),
+                            state=lambda: os.getpid(), take=seen.append)
+    assert results == [[0, 6, 12, 18], [2, 8, 14], [4, 10, 16]]
+    assert len(set(seen)) == 2 and os.getpid() not in seen
+    assert _no_children_left()
+
+
+def test_the_share_of_a_child_that_fails_is_done_again_here(three_processes):
+    here = os.getpid()
+
+    def work(share):
+        if os.getpid() != here and 1 in share:
+            raise RuntimeError("a child fails")
+        return list(share)
+
+    assert forked.shared(work, list(range(6))) == [[0, 3], [1, 4], [2, 5]]
+    assert _no_children_left()
+
+
+def test_when_this_process_fails_its_children_are_stopped(three_processes):
+    here = os.getpid()
+
+    def work(share):
+        if os.getpid() == here:
+            raise RuntimeError("this process fails")
+        return list(share)
+
+    with pytest.raises(RuntimeError, match="this process fails"):
+        forked.shared(work, list(range(6)))
+    assert _no_children_left()
+
+
+def test_no_fork_with_threads_running_or_for_little_work(monkeypatch):
+    import threading
+
+    monkeypatch.setattr(forked, "_cores", lambda: 2)
+    assert forked.processes_for(10 * forked.MIN_SHARE) == 2
+    assert forked.processes_for(forked.MIN_SHARE) == 1
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        assert forked.processes_for(10 * forked.MIN_SHARE) == 1  # mkdocs serve runs its server in a thread
+    finally:
+        stop.set()
+        thread.join()
