@@ -152,6 +152,11 @@ def test_an_entry_matches_whole_words_in_materials_escaped_text():
         {"location": "b/", "title": "Nothing", "text": "<p>the R&amp;D budget</p>", "tags": ["r-d"],
          "text_synonyms": "research and development"}]
     assert not add_synonyms({"config": {"lang": ["en"]}, "docs": []}, [("R&D", "research")])
+    index["docs"] = [{"location": "c/", "title": "ANDC and xNew Deals", "text": "<p>(NDC)</p>"},
+                     {"location": "d/", "title": "NDCs", "text": "<p>_new\ndeal.</p>"}]
+    assert add_synonyms(index, [("NDC", "New Deal")])
+    assert [(entry.get("title_synonyms"), entry.get("text_synonyms")) for entry in index["docs"]] == [
+        (None, "New Deal"), (None, "NDC")]
 
 
 @pytest.mark.parametrize("written, below, message", [

@@ -56,7 +56,10 @@ def _pattern(name: str) -> re.Pattern:
     """A name as a whole word or words, any space between them; in any case, except a name
     written in capitals (an abbreviation: IT is not 'it'), which matches only in capitals."""
     words = r"\s+".join(map(re.escape, name.split()))
-    return re.compile(rf"(?<![^\W_]){words}(?![^\W_])", 0 if name.isupper() else re.IGNORECASE)
+    # No letter or digit before the first character: checked once it matched (a lookbehind at
+    # the pattern's start would be tried at every position of every entry, seven times slower).
+    first = re.escape(name.split()[0][0])
+    return re.compile(rf"{first}(?<![^\W_].){words[len(first):]}(?![^\W_])", 0 if name.isupper() else re.IGNORECASE)
 
 
 def _plain(text: str) -> str:
