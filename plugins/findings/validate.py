@@ -7,11 +7,13 @@ import datetime
 import os
 import re
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path, PurePosixPath
 from typing import Any, Iterable
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from .forked import processes_for, shared
 from .models import (ID_PATTERN, REFUSED_IN_ONE_LINE, Facet, Finding, Question, Settings, Theme, character_name,
                      finding_model, slugify, visible)
 from .problems import Problem, did_you_mean, shown_path
@@ -203,6 +205,7 @@ def load_findings(files: list[Path], root: Path, themes: Iterable[Theme] = (), f
     records: list[FindingRecord] = []
     problems: list[Problem] = []
     first_seen: dict[str, str] = {}
+    read = _read_in_parallel(files, root) if not memo.keep else {}
     for path in files:
         display = shown_path(path, root)
         finding_id = path.stem
@@ -217,11 +220,21 @@ def load_findings(files: list[Path], root: Path, themes: Iterable[Theme] = (), f
             first_seen[finding_id] = display
         version = _file_version(path) if memo.keep else ""
         record, read_problems = memo.get("record", (str(path), version, setup),
-                                         lambda: _load_finding(path, display, finding_id, version, model, titles))
+                                         lambda: _load_finding(path, display, finding_id, version, model, titles,
+                                                               read.get(path)))
         problems += read_problems
         if record is not None:
             records.append(record)
     return records, problems
+
+
+def _read_in_parallel(files: list[Path], root: Path) -> dict[Path, tuple[YamlDocument | None, list[Problem]]]:
+    """Each file parsed, by processes on the machine's cores (forked.py), when there are many;
+    else none is (each is read as it is loaded)."""
+    if processes_for(len(files)) < 2:
+        return {}
+    shares = shared(lambda share: [(path, read_yaml(path, shown_path(path, root))) for path in share], files)
+    return dict(chain.from_iterable(shares))
 
 
 def _file_version(path: Path) -> str:
@@ -234,10 +247,11 @@ def _file_version(path: Path) -> str:
     return f"{stat.st_size}:{stat.st_mtime_ns}"
 
 
-def _load_finding(path: Path, display: str, finding_id: str, version: str, model: type[BaseModel],
-                  titles: dict) -> tuple[FindingRecord | None, list[Problem]]:
-    """One finding file as a record (None if it has problems), and its problems."""
-    document, problems = read_yaml(path, display)
+def _load_finding(path: Path, display: str, finding_id: str, version: str, model: type[BaseModel], titles: dict,
+                  read: tuple[YamlDocument | None, list[Problem]] | None = None) -> tuple[FindingRecord | None, list[Problem]]:
+    """One finding file as a record (None if it has problems), and its problems; ``read``, the
+    file as read_yaml parsed it already."""
+    document, problems = read or read_yaml(path, display)
     if document is None:
         return None, problems
     if not isinstance(document.data, dict):
