@@ -18,21 +18,33 @@ pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="sharing work ne
 
 @pytest.fixture
 def three_processes(monkeypatch):
-    """Work of any size shared by three processes, on any machine; the forks counted."""
+    """Work of any size shared by three processes, on any machine, whatever threads other tests
+    left running; the children forked, by process id."""
     forks = []
     real_fork = os.fork
+
+    def fork() -> int:
+        pid = real_fork()
+        if pid:
+            forks.append(pid)
+        return pid
+
     monkeypatch.setattr(forked, "MIN_SHARE", 1)
     monkeypatch.setattr(forked, "_cores", lambda: 3)
-    monkeypatch.setattr(os, "fork", lambda: forks.append(1) or real_fork())
+    monkeypatch.setattr(forked, "_threads_running", lambda: False)
+    monkeypatch.setattr(os, "fork", fork)
     return forks
 
 
-def _no_children_left() -> bool:
-    try:
-        os.waitpid(-1, os.WNOHANG)
-    except ChildProcessError:
-        return True
-    return False
+def _all_waited_for(pids: list[int]) -> bool:
+    """Whether every one of these children has ended and been waited for (none is left over)."""
+    for pid in pids:
+        try:
+            os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            continue
+        return False
+    return True
 
 
 def test_the_site_built_with_pages_rendered_in_three_processes_is_the_site_built_in_one(
@@ -45,7 +57,7 @@ def test_the_site_built_with_pages_rendered_in_three_processes_is_the_site_built
     compared = [path for path in built if not path.startswith("sitemap.xml")]
     _, mismatch, errors = filecmp.cmpfiles(built_site, site, compared, shallow=False)
     assert mismatch == [] and errors == []
-    assert _no_children_left()
+    assert _all_waited_for(three_processes)
 
 
 def test_problems_found_by_three_processes_are_those_found_by_one(copy_sample, three_processes, monkeypatch):
@@ -55,7 +67,7 @@ def test_problems_found_by_three_processes_are_those_found_by_one(copy_sample, t
     project.write("findings/power-dynamics/broken.yml", "title: [unclosed\n")
     project.write("findings/power-dynamics/Bad Name.yml", "title: x\n")
     shared = project.problems()
-    assert len(three_processes) == 2 and _no_children_left()
+    assert len(three_processes) == 2 and _all_waited_for(three_processes)
     monkeypatch.setattr(forked, "_cores", lambda: 1)
     assert project.problems() == shared and len(shared) >= 2
     assert len(three_processes) == 2
@@ -67,7 +79,7 @@ def test_shares_come_back_in_order_with_the_state_each_child_left(three_processe
                             state=lambda: os.getpid(), take=seen.append)
     assert results == [[0, 6, 12, 18], [2, 8, 14], [4, 10, 16]]
     assert len(set(seen)) == 2 and os.getpid() not in seen
-    assert _no_children_left()
+    assert _all_waited_for(three_processes)
 
 
 def test_the_share_of_a_child_that_fails_is_done_again_here(three_processes):
@@ -79,7 +91,7 @@ def test_the_share_of_a_child_that_fails_is_done_again_here(three_processes):
         return list(share)
 
     assert forked.shared(work, list(range(6))) == [[0, 3], [1, 4], [2, 5]]
-    assert _no_children_left()
+    assert _all_waited_for(three_processes)
 
 
 def test_when_this_process_fails_its_children_are_stopped(three_processes):
@@ -92,20 +104,22 @@ def test_when_this_process_fails_its_children_are_stopped(three_processes):
 
     with pytest.raises(RuntimeError, match="this process fails"):
         forked.shared(work, list(range(6)))
-    assert _no_children_left()
+    assert _all_waited_for(three_processes)
 
 
 def test_no_fork_with_threads_running_or_for_little_work(monkeypatch):
     import threading
 
     monkeypatch.setattr(forked, "_cores", lambda: 2)
-    assert forked.processes_for(10 * forked.MIN_SHARE) == 2
-    assert forked.processes_for(forked.MIN_SHARE) == 1
     stop = threading.Event()
     thread = threading.Thread(target=stop.wait)
     thread.start()
     try:
+        assert forked._threads_running()
         assert forked.processes_for(10 * forked.MIN_SHARE) == 1  # mkdocs serve runs its server in a thread
     finally:
         stop.set()
         thread.join()
+    monkeypatch.setattr(forked, "_threads_running", lambda: False)
+    assert forked.processes_for(10 * forked.MIN_SHARE) == 2
+    assert forked.processes_for(forked.MIN_SHARE) == 1

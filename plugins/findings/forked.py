@@ -29,9 +29,14 @@ def _cores() -> int:
         return os.cpu_count() or 1
 
 
+def _threads_running() -> bool:
+    """Whether threads other than this one run (a forked child would have none of them)."""
+    return threading.active_count() > 1
+
+
 def processes_for(count: int) -> int:
     """How many processes (this one and its children) share ``count`` items."""
-    if not hasattr(os, "fork") or threading.active_count() > 1:
+    if not hasattr(os, "fork") or _threads_running():
         return 1
     return max(1, min(_cores(), MAX_PROCESSES, count // MIN_SHARE))
 
