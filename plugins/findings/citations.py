@@ -22,7 +22,9 @@ KEY = r"[\w](?:[\w:.#$%&+?<>~/-]*[\w])?|\{[^{}\s]+\}"
 # A prefix ("see") is set off from the key by a space, so research@example.org is not a citation.
 _ITEM = re.compile(rf"^\s*(?:(?P<prefix>[^@]*?)\s+)?(?P<suppress>-?)@(?P<key>{KEY})\s*(?:,\s*(?P<locator>.*?))?\s*$", re.S)
 _BRACKETS = re.compile(r"\[(?P<body>[^\[\]]*@[^\[\]]*)\](?![(\[:])")
-_NARRATIVE = re.compile(rf"(?<![\w@/.+\[-])@(?P<key>{KEY})")
+# The character before the @ is checked once an @ is found (a lookbehind first would be tried at
+# every position of every summary, and scanning them took twice as long).
+_NARRATIVE = re.compile(rf"@(?<![\w@/.+\[-].)(?P<key>{KEY})")
 _PROTECTED = re.compile(
     r"^[ \t]*(?P<fence>`{3,}|~{3,})[^\n]*\n.*?(?:^[ \t]*(?P=fence)[ \t]*$|\Z)"  # fenced code
     r"|(?P<ticks>`+)[^`].*?(?P=ticks)"  # inline code
