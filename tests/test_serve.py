@@ -149,6 +149,10 @@ def test_serve_dirty_after_edits_serves_what_a_clean_build_makes(copy_sample, tm
         bib.write_text(text[:entry] + text[entry:].replace("year      = {2020}", "year      = {2019}", 1),
                        encoding="utf-8")
         wait_for(server, "bibliography/", lambda html: "Local Trust (2019)" in page_text.plain(html), "the new year")
+        # A changed source's file, and files a rebuild left as built: an unchanged source's, an old address's.
+        data_files = {path: fetch(server.url + path) for path in (
+            "sources/localtrust2020reps.bib", "sources/kaye2020.ris", "findings/council-relationships-vary/index.html")}
+        data_files = {path: (status, LIVERELOAD.sub("", body)) for path, (status, body) in data_files.items()}
 
         # A setting changes every page, the hand-written ones and the findings' alike.
         project.write("mkdocs.yml", project.config.read_text(encoding="utf-8").replace(
@@ -171,4 +175,6 @@ def test_serve_dirty_after_edits_serves_what_a_clean_build_makes(copy_sample, tm
         assert fetch(server.url + "search/search_index.json")[1] == \
             (site / "search" / "search_index.json").read_text(encoding="utf-8")
         assert fetch(server.url + "public-bodies-as-ltos-24-areas/")[0] == 404
+        assert data_files == {path: (200, (site / path).read_text(encoding="utf-8")) for path in data_files}
+        assert "year = {2019}" in data_files["sources/localtrust2020reps.bib"][1]
     assert "Traceback" not in server.log.read_text()

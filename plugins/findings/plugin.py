@@ -43,6 +43,8 @@ from .search import add_synonyms, compact
 
 log = get_plugin_logger(__name__)
 
+BULK_DATA = ("sources/", "findings/")  # the folders of a source's own files and of the pages at findings' old addresses
+
 class FindingsConfig(Config):
     """The settings as written: check_settings checks them in on_config, as `findings lint` does,
     so that the build and lint give the same messages."""
@@ -177,9 +179,12 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
         for path in gone:  # a finding deleted while serving: its built page goes too
             Path(self.written.pop(path)).unlink(missing_ok=True)
         made: dict[str, GeneratedFile] = {}
+        mentioned = "\n".join(self.pages.values())
         for path, content in generated.items():
             if path in present:
                 files.remove(files.get_file_from_path(path))
+            if self.dirty and path not in changed and self._left_built(path, mentioned):
+                continue
             inclusion = InclusionLevel.NOT_IN_NAV if path in unlisted else InclusionLevel.UNDEFINED
             file = self.made.get(path)
             if file is None or path in changed or file.listed is not inclusion:
@@ -193,6 +198,14 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
             self.made = made
             self._redo_handwritten(files)
         return files
+
+    def _left_built(self, path: str, mentioned: str) -> bool:
+        """Whether an unchanged data file of a bulk kind (a source's .bib, .ris and .json, a page
+        at a finding's old address) is left out of this --dirty build's files, as built last time:
+        MkDocs would look at each of the thousands of them in every step of every rebuild. Kept
+        in if a hand-written page names it, so that MkDocs can check the page's link to it."""
+        return (path.startswith(BULK_DATA) and not path.endswith(".md") and path in self.written
+                and path.removesuffix("index.html") not in mentioned and os.path.isfile(self.written[path]))
 
     def _redo_handwritten(self, files: Files) -> None:
         """A hand-written page whose blocks or citations now read differently (a new finding in
