@@ -2,16 +2,18 @@
 
 A full build renders thousands of pages from a knowledge base already in memory, one core
 busy and the others idle (MkDocs builds in one thread). A forked child sees the knowledge base
-as it is, does its share and sends the result back through a pipe, pickled. Where there is no
-fork (Windows), where the process runs threads (``mkdocs serve``: forking a threaded process is
-unsafe), with one core, or for a little work, everything is done here, in order. A child that
-fails has its share done again here, so the result is the same either way."""
+as it is, does its share and sends the result back through a pipe, pickled. Off Linux (Windows
+has no fork; on macOS some system libraries are unsafe in a forked child), where the process
+runs threads (``mkdocs serve``: a forked child would have none of them), with one core, or for
+a little work, everything is done here, in order. A child that fails has its share done again
+here, so the result is the same either way."""
 
 from __future__ import annotations
 
 import os
 import pickle
 import signal
+import sys
 import threading
 from typing import Any, Callable, Sequence, TypeVar
 
@@ -36,7 +38,7 @@ def _threads_running() -> bool:
 
 def processes_for(count: int) -> int:
     """How many processes (this one and its children) share ``count`` items."""
-    if not hasattr(os, "fork") or _threads_running():
+    if not sys.platform.startswith("linux") or _threads_running():
         return 1
     return max(1, min(_cores(), MAX_PROCESSES, count // MIN_SHARE))
 
