@@ -137,3 +137,26 @@ def test_a_reparsed_bibliography_converts_only_the_entries_that_changed_and_repo
     assert second.references["edited"].year == "2017" and second.references["kept"] == first.references["kept"]
     assert [p.message for p in second.entry_problems["odd"]] == [p.message for p in first.entry_problems["odd"]]
     assert "undefinedname" in second.entry_problems["odd"][0].message
+
+
+def test_a_dirty_rebuild_still_gives_mkdocs_a_source_file_a_hand_written_page_links_to(copy_sample, tmp_path, caplog):
+    """Unchanged source files are left as built, out of a --dirty rebuild's files; one that a
+    hand-written page names stays in, so MkDocs finds the page's link to it."""
+    import logging
+
+    from conftest import Project
+
+    project = Project(copy_sample)
+    about = project.root / "docs" / "about.md"
+    about.write_text(about.read_text(encoding="utf-8") + "\nKaye's book [in BibTeX](sources/kaye2020.bib).\n",
+                     encoding="utf-8")
+    site = tmp_path / "site"
+    config = load_config(str(project.config), site_dir=str(site))
+    config.plugins.on_startup(command="serve", dirty=True)
+    build(config, dirty=True)
+    about.write_text(about.read_text(encoding="utf-8") + "\nEdited.\n", encoding="utf-8")  # built again
+    with caplog.at_level(logging.INFO):
+        build(load_config(str(project.config), site_dir=str(site)), dirty=True)
+    assert "Edited." in (site / "about" / "index.html").read_text(encoding="utf-8")
+    assert not [record.getMessage() for record in caplog.records if "kaye2020.bib" in record.getMessage()]
+    assert (site / "sources" / "kaye2020.bib").is_file() and (site / "sources" / "kaye2020.ris").is_file()
