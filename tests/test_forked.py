@@ -1,6 +1,6 @@
-"""A full build shares reading the finding files and rendering the pages with forked copies of
-itself: the site built and the problems found are the same, a child that fails has its share
-done again, and no child outlives a failure."""
+"""A full build shares parsing the bibliography, reading the finding files and rendering the
+pages with forked copies of itself: the site built and the problems found are the same, a child
+that fails has its share done again, and no child outlives a failure."""
 
 from __future__ import annotations
 
@@ -52,7 +52,8 @@ def test_the_site_built_with_pages_rendered_in_three_processes_is_the_site_built
         sample_root, built_site, three_processes, tmp_path):
     site = tmp_path / "site"
     build(load_config(str(sample_root / "mkdocs.yml"), site_dir=str(site)))
-    assert len(three_processes) == 4  # two children read a share of the finding files each, two rendered pages
+    # one child parsed the bibliography, two read a share of the finding files each, two rendered pages
+    assert len(three_processes) == 5
     built = sorted(str(p.relative_to(built_site)) for p in built_site.rglob("*") if p.is_file())
     assert built == sorted(str(p.relative_to(site)) for p in site.rglob("*") if p.is_file())
     compared = [path for path in built if not path.startswith("sitemap.xml")]
@@ -68,10 +69,10 @@ def test_problems_found_by_three_processes_are_those_found_by_one(copy_sample, t
     project.write("findings/power-dynamics/broken.yml", "title: [unclosed\n")
     project.write("findings/power-dynamics/Bad Name.yml", "title: x\n")
     shared = project.problems()
-    assert len(three_processes) == 2 and _all_waited_for(three_processes)
+    assert len(three_processes) == 3 and _all_waited_for(three_processes)  # the bibliography, two shares of files
     monkeypatch.setattr(forked, "_cores", lambda: 1)
     assert project.problems() == shared and len(shared) >= 2
-    assert len(three_processes) == 2
+    assert len(three_processes) == 3
 
 
 def test_shares_come_back_in_order_with_the_state_each_child_left(three_processes):

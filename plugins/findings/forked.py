@@ -1,8 +1,9 @@
 """Work shared with forked copies of this process, on the machine's other cores.
 
-A full build renders thousands of pages from a knowledge base already in memory, one core
-busy and the others idle (MkDocs builds in one thread). A forked child sees the knowledge base
-as it is, does its share and sends the result back through a pipe, pickled. Off Linux (Windows
+A full build reads thousands of files and renders thousands of pages, one core busy and the
+others idle (MkDocs builds in one thread). A forked child sees what is in memory as it is, does
+its share (``shared``: of the finding files or the pages; ``beside``: the bibliography, while the
+findings load) and sends the result back through a pipe, pickled. Off Linux (Windows
 has no fork; on macOS some system libraries are unsafe in a forked child), where the process
 runs threads (``mkdocs serve``: a forked child would have none of them), with one core, or for
 a little work, everything is done here, in order. A child that fails has its share done again
@@ -15,7 +16,8 @@ import pickle
 import signal
 import sys
 import threading
-from typing import Any, Callable, Sequence, TypeVar
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator, Sequence, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -53,31 +55,61 @@ def shared(work: Callable[[Sequence[T]], R], items: Sequence[T], state: Callable
     children: list[tuple[int, int]] = []
     try:
         for i in range(1, n):
-            read, write = os.pipe()
-            pid = os.fork()
-            if pid == 0:  # pragma: no cover (the child; coverage does not follow it)
-                os.close(read)
-                code = 1
-                try:
-                    with os.fdopen(write, "wb") as pipe:
-                        result = work(items[i::n])
-                        pickle.dump((result, state()), pipe, protocol=pickle.HIGHEST_PROTOCOL)
-                    code = 0
-                finally:
-                    os._exit(code)
-            os.close(write)
-            children.append((pid, read))
+            children.append(_fork(lambda i=i: work(items[i::n]), state))
         results = [work(items[0::n])]
         for i in range(1, n):
-            pid, read = children.pop(0)
-            sent, result = _received(pid, read, take)
+            sent, result = _received(*children.pop(0), take)
             results.append(result if sent else work(items[i::n]))
         return results
     finally:  # this process failed: its children stop too
-        for pid, read in children:
-            os.close(read)
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
+        _stop(children)
+
+
+@contextmanager
+def beside(work: Callable[[], R]) -> Iterator[Callable[[], R]]:
+    """``with beside(work) as result:`` ``work`` is begun in a forked child while the block
+    runs here; ``result()`` is what it made (made here if it could not be). Where work is not
+    shared (``processes_for``), ``result()`` does it then."""
+    if processes_for(2 * MIN_SHARE) < 2:
+        yield work
+        return
+    children = [_fork(work, lambda: None)]
+
+    def result() -> R:
+        if not children:
+            return work()
+        sent, made = _received(*children.pop(), lambda state: None)
+        return made if sent else work()
+    try:
+        yield result
+    finally:
+        _stop(children)
+
+
+def _fork(work: Callable[[], Any], state: Callable[[], Any]) -> tuple[int, int]:
+    """A child doing ``work``: its process id, and the pipe it sends the result (and ``state()``) on."""
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover (the child; coverage does not follow it)
+        os.close(read)
+        code = 1
+        try:
+            with os.fdopen(write, "wb") as pipe:
+                result = work()
+                pickle.dump((result, state()), pipe, protocol=pickle.HIGHEST_PROTOCOL)
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write)
+    return pid, read
+
+
+def _stop(children: list[tuple[int, int]]) -> None:
+    """Stop children whose results are no longer wanted."""
+    for pid, read in children:
+        os.close(read)
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
 
 
 def _received(pid: int, read: int, take: Callable[[Any], None]) -> tuple[bool, Any]:

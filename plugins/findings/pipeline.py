@@ -7,7 +7,7 @@ import datetime
 import gc
 import re
 from collections import defaultdict
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
@@ -18,6 +18,7 @@ from markupsafe import Markup
 from .bibliography import Bibliography, Reference, read_bibliography
 from .citations import Cite, CitationLinker, CitationMatch, find_citations, find_matches
 from .csl import CitationStylesStyle, StyleError, apply_style, load_style
+from .forked import beside
 from .history import file_dates
 from .models import EvidenceMap, Facet, Question, Settings, StrengthSettings, Theme
 from .problems import FindingsError, Problem, did_you_mean
@@ -186,11 +187,16 @@ def _build_knowledge_base(root: Path, settings: Settings, pages: dict[str, str],
                           every_entry: bool, memo: Memo) -> KnowledgeBase:
     folder, problems = locate(root, "findings", settings.findings, folder=True)
     files, found = record_files(folder, root) if folder else ([], [])
-    records, loaded = load_findings(files, root, settings.themes, settings.facets, settings.strength.labels, memo)
-    problems += found + loaded
-    bibliography_path, found = locate(root, "bibliography", settings.bibliography)
-    bibliography = read_bibliography(bibliography_path, settings.bibliography) if bibliography_path else Bibliography()
-    problems += found + bibliography.problems
+    bibliography_path, found_bibliography = locate(root, "bibliography", settings.bibliography)
+
+    def read() -> Bibliography:
+        return read_bibliography(bibliography_path, settings.bibliography) if bibliography_path else Bibliography()
+    # A plain build parses the bibliography in a forked child while the findings load (forked.py);
+    # while serving, read_bibliography keeps what it parsed for the next rebuild, so it runs here.
+    with beside(read) if not memo.keep else nullcontext(read) as bibliography_read:
+        records, loaded = load_findings(files, root, settings.themes, settings.facets, settings.strength.labels, memo)
+        bibliography = bibliography_read()
+    problems += found + loaded + found_bibliography + bibliography.problems
     questions_path, found = locate(root, "questions", settings.questions)
     questions, questions_doc, loaded = load_questions(questions_path, root) if questions_path else ([], None, [])
     problems += found + loaded

@@ -96,6 +96,8 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
     def on_startup(self, command, dirty):
         self.serving, self.dirty = command == "serve", dirty
         self.memo = Memo(keep=self.serving)
+        self._forget_built()  # MkDocs may hand the same plugin to a later command in this process
+        self.setup = ""
 
     def on_config(self, config):
         config_file = Path(config.config_file_path).resolve()
