@@ -38,9 +38,14 @@ def _threads_running() -> bool:
     return threading.active_count() > 1
 
 
+def _may_fork() -> bool:
+    """Whether this process may fork copies of itself to work beside it."""
+    return sys.platform.startswith("linux") and not _threads_running() and _cores() > 1
+
+
 def processes_for(count: int) -> int:
     """How many processes (this one and its children) share ``count`` items."""
-    if not sys.platform.startswith("linux") or _threads_running():
+    if not _may_fork():
         return 1
     return max(1, min(_cores(), MAX_PROCESSES, count // MIN_SHARE))
 
@@ -68,9 +73,9 @@ def shared(work: Callable[[Sequence[T]], R], items: Sequence[T], state: Callable
 @contextmanager
 def beside(work: Callable[[], R]) -> Iterator[Callable[[], R]]:
     """``with beside(work) as result:`` ``work`` is begun in a forked child while the block
-    runs here; ``result()`` is what it made (made here if it could not be). Where work is not
-    shared (``processes_for``), ``result()`` does it then."""
-    if processes_for(2 * MIN_SHARE) < 2:
+    runs here; ``result()`` is what it made (made here if it could not be). Where this process
+    may not fork, ``result()`` does it then."""
+    if not _may_fork():
         yield work
         return
     children = [_fork(work, lambda: None)]

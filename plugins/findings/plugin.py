@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 from mkdocs.config.base import Config
@@ -44,6 +45,17 @@ from .search import add_synonyms, compact
 log = get_plugin_logger(__name__)
 
 BULK_DATA = ("sources/", "findings/")  # the folders of a source's own files and of the pages at findings' old addresses
+
+# Where a hand-written page's text names a path in one of the BULK_DATA folders: the path and
+# what follows it up to a space, bracket or quote (a source's slug and a finding's id hold none).
+_BULK_NAMED = re.compile(r"(?:%s)[^\s()<>\[\]\"'`]*" % "|".join(map(re.escape, BULK_DATA)))
+
+
+def _bulk_data_named(pages) -> list[str]:
+    """What the hand-written pages' Markdown says at each mention of a BULK_DATA folder: a data
+    file such a page names is inside one of these (found once, not once per data file)."""
+    return [words for markdown in pages for words in _BULK_NAMED.findall(markdown)]
+
 
 class FindingsConfig(Config):
     """The settings as written: check_settings checks them in on_config, as `findings lint` does,
@@ -181,11 +193,11 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
         for path in gone:  # a finding deleted while serving: its built page goes too
             Path(self.written.pop(path)).unlink(missing_ok=True)
         made: dict[str, GeneratedFile] = {}
-        mentioned = "\n".join(self.pages.values())
+        named = _bulk_data_named(self.pages.values()) if self.dirty else []
         for path, content in generated.items():
             if path in present:
                 files.remove(files.get_file_from_path(path))
-            if self.dirty and path not in changed and self._left_built(path, mentioned):
+            if self.dirty and path not in changed and self._left_built(path, named):
                 continue
             inclusion = InclusionLevel.NOT_IN_NAV if path in unlisted else InclusionLevel.UNDEFINED
             file = self.made.get(path)
@@ -201,13 +213,15 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
             self._redo_handwritten(files)
         return files
 
-    def _left_built(self, path: str, mentioned: str) -> bool:
+    def _left_built(self, path: str, named: list[str]) -> bool:
         """Whether an unchanged data file of a bulk kind (a source's .bib, .ris and .json, a page
         at a finding's old address) is left out of this --dirty build's files, as built last time:
         MkDocs would look at each of the thousands of them in every step of every rebuild. Kept
-        in if a hand-written page names it, so that MkDocs can check the page's link to it."""
-        return (path.startswith(BULK_DATA) and not path.endswith(".md") and path in self.written
-                and path.removesuffix("index.html") not in mentioned and os.path.isfile(self.written[path]))
+        in if a hand-written page names it (``named``), so that MkDocs can check the page's link."""
+        if not path.startswith(BULK_DATA) or path.endswith(".md") or path not in self.written:
+            return False
+        target = path.removesuffix("index.html")
+        return not any(target in words for words in named) and os.path.isfile(self.written[path])
 
     def _redo_handwritten(self, files: Files) -> None:
         """A hand-written page whose blocks or citations now read differently (a new finding in
