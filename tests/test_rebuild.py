@@ -143,6 +143,29 @@ def test_a_reparsed_bibliography_converts_only_the_entries_that_changed_and_repo
     assert "undefinedname" in second.entry_problems["odd"][0].message
 
 
+def test_a_build_writes_the_data_files_itself_and_still_gives_mkdocs_those_a_page_links_to(copy_sample, tmp_path,
+                                                                                             caplog):
+    """A plain build writes its data files straight into the site, and leaves the thousands of
+    bulk ones (each source's files) out of what MkDocs is given, but for one a hand-written page
+    links to, so that MkDocs finds the link."""
+    import logging
+
+    from conftest import Project
+
+    project = Project(copy_sample)
+    about = project.root / "docs" / "about.md"
+    about.write_text(about.read_text(encoding="utf-8") + "\nKaye's book [in BibTeX](sources/kaye2020.bib), all "
+                     "[findings](data/findings.csv).\n", encoding="utf-8")
+    site = tmp_path / "site"
+    with caplog.at_level(logging.INFO):
+        build(load_config(str(project.config), site_dir=str(site)))
+    assert not [record.getMessage() for record in caplog.records if "kaye2020.bib" in record.getMessage()
+                or "findings.csv" in record.getMessage()]
+    assert (site / "sources" / "kaye2020.bib").read_text(encoding="utf-8").startswith("@")
+    assert (site / "data" / "findings.csv").read_text(encoding="utf-8").startswith("id,title,theme")
+    assert 'href="../sources/kaye2020.bib"' in (site / "about" / "index.html").read_text(encoding="utf-8")
+
+
 def test_a_dirty_rebuild_still_gives_mkdocs_a_source_file_a_hand_written_page_links_to(copy_sample, tmp_path, caplog):
     """Unchanged source files are left as built, out of a --dirty rebuild's files; one that a
     hand-written page names stays in, so MkDocs finds the page's link to it."""

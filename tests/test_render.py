@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from mkdocs.config import load_config
 from mkdocs.structure.files import File
 
+from findings.convert import Converter
 from findings.plugin import REQUIRED_EXTENSIONS
 from findings.render import (finding_path, is_plain, lead_paragraph, page_url, pages_to_sanitize,
                              reference_list_url, sanitize_html, theme_path)
@@ -161,3 +162,17 @@ def test_a_finding_id_the_site_already_uses_is_an_error(project, run_cli, findin
     assert code == 1
     assert (f"findings/power-dynamics/{finding_id}.yml:1:1: finding id '{finding_id}' is taken by {taken_by}, and a "
             f"finding's page is at /{finding_id}/; rename the file, e.g. to '{finding_id}-finding.yml'") in out
+
+
+def test_a_build_that_keeps_nothing_fills_every_page_holding_a_block_then_lets_it_go():
+    """A block's HTML is dropped once the last page holding its mark is filled, not before: one
+    block on two pages, and one a page holds both where search indexes it and where it does not."""
+    converter = Converter()
+    converter.configure([], {})
+    shared, both, late = converter.keep("<p>shared</p>"), converter.keep("<p>both</p>"), \
+        converter.keep("<p>both</p>", indexed=False)
+    first, second = f"{shared}\n{both}\n{late}", f"<h1>Two</h1>\n{shared}"
+    converter.release_after([first, second])
+    assert converter.fill(converter.fill(first), late=True) == "<p>shared</p>\n<p>both</p>\n<p>both</p>"
+    assert converter.fill(second) == "<h1>Two</h1>\n<p>shared</p>"
+    assert converter.state()[0] == {}

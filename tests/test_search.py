@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from conftest import MKDOCS_YML, plain
-from findings.search import add_synonyms
+from findings.search import add_synonyms, compact, write_index
 
 # Words only navigation says: the finding pager, the theme line, the lists of what cites a
 # source and what a question follows from, the links to a finding or a source page.
@@ -157,6 +157,15 @@ def test_an_entry_matches_whole_words_in_materials_escaped_text():
     assert add_synonyms(index, [("NDC", "New Deal")])
     assert [(entry.get("title_synonyms"), entry.get("text_synonyms")) for entry in index["docs"]] == [
         (None, "New Deal"), (None, "NDC")]
+
+
+@pytest.mark.parametrize("docs", [0, 1, 5])
+def test_the_index_written_a_batch_at_a_time_is_the_index_written_whole(tmp_path, docs):
+    index = {"config": {"lang": ["en"]}, "docs": [{"location": f"p{i}/", "title": "Café “quoted”", "text": "<p>x</p>"}
+                                                  for i in range(docs)], "after": {"a": 1}}
+    write_index(index, tmp_path / "search_index.json", batch=2)
+    written = (tmp_path / "search_index.json").read_text(encoding="utf-8")
+    assert written == compact(index) and json.loads(written) == index
 
 
 @pytest.mark.parametrize("written, below, message", [

@@ -8,6 +8,8 @@ by content: under ``mkdocs serve`` a rebuild converts only the summaries that ch
 from __future__ import annotations
 
 import re
+from collections import Counter
+from typing import Iterable
 
 from markdown import Markdown
 
@@ -15,7 +17,8 @@ from .reuse import digest
 
 SNIPPETS = "pymdownx.snippets"
 _MARKS = r"<!--findings-(?:{}):([0-9a-f]{{20}})-->"  # of the kinds given, the key in its group
-_MARK, _LATE_MARK, _ANY_MARK = (re.compile(_MARKS.format(kinds)) for kinds in ("html", "late", "html|late"))
+_MARK, _LATE_MARK = (re.compile(_MARKS.format(kinds)) for kinds in ("html", "late"))
+_ANY_MARK = re.compile(r"<!--findings-(html|late):([0-9a-f]{20})-->")  # its kind and its key
 _ADDRESS = re.compile(r" at 0x[0-9a-f]+")
 
 
@@ -41,13 +44,14 @@ class Converter:
         self._setup = ""
         self._html: dict[str, str] = {}  # key (of the Markdown) -> its HTML
         self._used: set[str] = set()
+        self._holders: Counter | None = None  # (kind, key) -> pages still to fill (release_after)
 
     def configure(self, extensions: list, extension_configs: dict) -> bool:
         """Start a build: the HTML kept from the last one stays, unless the extensions changed
         (then it returns True: the marks in pages kept from the last build name nothing)."""
         # The settings as written: a value's repr may hold its address, new at each config load.
         setup = _ADDRESS.sub("", repr(_record_extensions(extensions, extension_configs)))
-        self._used = set()
+        self._used, self._holders = set(), None
         if setup == self._setup:
             return False
         self._markdown, self._setup, self._html = record_markdown(extensions, extension_configs), setup, {}
@@ -72,7 +76,7 @@ class Converter:
 
     def marks(self, markdown: str) -> tuple[str, ...]:
         """The keys of the marks in a page's Markdown, to ``use`` when the page is reused."""
-        return tuple(_ANY_MARK.findall(markdown))
+        return tuple(key for _, key in _ANY_MARK.findall(markdown))
 
     def use(self, keys: tuple[str, ...]) -> None:
         """Keep the HTML of a page reused from the last build (its Markdown holds these marks)."""
@@ -91,7 +95,25 @@ class Converter:
         """Drop the HTML of Markdown no page of this build used (a summary since edited)."""
         self._html = {key: html for key, html in self._html.items() if key in self._used}
 
+    def release_after(self, pages: Iterable[str]) -> None:
+        """For a build that keeps nothing for the next: drop each HTML once every one of these
+        pages (their Markdown) that holds its mark is filled, rather than hold all of it (a
+        quarter of the memory at 16,000 findings) until the build ends."""
+        self._holders = Counter(held for markdown in pages for held in set(_ANY_MARK.findall(markdown)))
+
     def fill(self, html: str, late: bool = False) -> str:
         """A converted page with each mark replaced by its HTML; ``late``, the marks of the
         blocks search does not index (in the page as the theme wrote it)."""
-        return (_LATE_MARK if late else _MARK).sub(lambda m: self._html.get(m[1], m[0]), html)
+        filled: set[str] = set()
+
+        def put(mark: re.Match) -> str:
+            filled.add(mark[1])
+            return self._html.get(mark[1], mark[0])
+        html = (_LATE_MARK if late else _MARK).sub(put, html)
+        if self._holders is not None:
+            kind, other = ("late", "html") if late else ("html", "late")
+            for key in filled:
+                self._holders[kind, key] -= 1
+                if self._holders[kind, key] <= 0 and self._holders[other, key] <= 0:
+                    self._html.pop(key, None)
+        return html

@@ -22,7 +22,9 @@ from __future__ import annotations
 import json
 import os
 import re
+from functools import cache
 from pathlib import Path
+from typing import Callable
 
 from mkdocs.config.base import Config
 from mkdocs.exceptions import PluginError
@@ -40,7 +42,7 @@ from .problems import FindingsError, Problem, check_settings, shown_path
 from .reuse import Memo
 from .render import (SCRIPTS, Site, listed_parents, markup_template, moved_pages, pages_to_sanitize,
                      reference_list_url, render_blocks, render_pages, sanitize_html, script_files, unlisted_pages)
-from .search import add_synonyms, compact
+from .search import add_synonyms, write_index
 
 log = get_plugin_logger(__name__)
 
@@ -55,6 +57,23 @@ def _bulk_data_named(pages) -> list[str]:
     """What the hand-written pages' Markdown says at each mention of a BULK_DATA folder: a data
     file such a page names is inside one of these (found once, not once per data file)."""
     return [words for markdown in pages for words in _BULK_NAMED.findall(markdown)]
+
+
+def _present(files: Files, made: dict[str, str | None], rendered: Callable[[], dict[str, str]]) -> dict[str, bytes]:
+    """The files of the docs folder at paths the plugin makes (``made``). Such a file written by
+    `findings generate` (``rendered()``), or as the plugin makes it, is made again here; any
+    other stops the build."""
+    present = {file.src_uri: file.content_bytes for file in files if file.src_uri in made}
+    if present and (clashing := clashes(present, made, rendered())):
+        raise PluginError("findings: " + CLASH + ", ".join(clashing))
+    return present
+
+
+def _write(path: Path, content: str) -> None:
+    """Write a data file straight into the site folder, as MkDocs would (it leaves a file whose
+    source is where it would copy it)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(content, encoding="utf-8")
 
 
 class FindingsConfig(Config):
@@ -174,13 +193,18 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
             return Files([file for file in files if not file.is_documentation_page()])
         self.site = make_site(self.settings, config.site_name, config.site_url, config.use_directory_urls,
                               config.plugins, files.get_file_from_path("tags.md") is not None)
-        generated = (render_pages(self.kb, self.site, converter=self.converter) | export_files(self.kb, self.site) | moved_pages(self.kb, self.site)
-                     | script_files())
-        present = {file.src_uri: file.content_bytes for file in files if file.src_uri in generated}
-        if present:  # pages written by `findings generate` (or as the plugin makes them) are made again here
-            written = written_pages(self.kb, self.site, config.markdown_extensions, config.mdx_configs)
-            if clashing := clashes(present, generated, written):
-                raise PluginError("findings: " + CLASH + ", ".join(clashing))
+        rendered = cache(lambda: written_pages(self.kb, self.site, config.markdown_extensions, config.mdx_configs))
+        data: dict[str, str | None] = export_files(self.kb, self.site) | moved_pages(self.kb, self.site) | script_files()
+        present = _present(files, data, rendered)
+        if not self.dirty:  # written into the site now, so their text is not held while the pages are made and built
+            for path, content in data.items():
+                _write(Path(config.site_dir) / path, content)
+            data = dict.fromkeys(data)  # no content: MkDocs finds each file where it would copy it to
+        pages = render_pages(self.kb, self.site, converter=self.converter)
+        present |= _present(files, pages, rendered)
+        if not self.serving:
+            self.converter.release_after(pages.values())
+        generated = pages | data
         if not self.site.url:  # said once per build, as a note: a site may well have no address yet
             log.info("no Atom feed (feed.xml): site_url is not set in mkdocs.yml, and a feed's links must be "
                      "absolute; set site_url to publish it")
@@ -189,20 +213,24 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
         unlisted = unlisted_pages(self.kb, generated)
         self.to_sanitize = pages_to_sanitize(self.kb)
         self.parents = listed_parents(self.kb)
-        changed, gone = self.contents.update(generated)
+        # A build that is not --dirty makes every file, on a site folder MkDocs has emptied.
+        changed, gone = self.contents.update(generated) if self.dirty else (set(generated), set())
         for path in gone:  # a finding deleted while serving: its built page goes too
             Path(self.written.pop(path)).unlink(missing_ok=True)
         made: dict[str, GeneratedFile] = {}
-        named = _bulk_data_named(self.pages.values()) if self.dirty else []
+        named = _bulk_data_named(self.pages.values())
         for path, content in generated.items():
             if path in present:
                 files.remove(files.get_file_from_path(path))
-            if self.dirty and path not in changed and self._left_built(path, named):
+            # Written by this plain build, or as the last --dirty build left it.
+            built = content is None or (path not in changed and os.path.isfile(self.written.get(path, "")))
+            if self._left_out(path, built, named):
                 continue
             inclusion = InclusionLevel.NOT_IN_NAV if path in unlisted else InclusionLevel.UNDEFINED
             file = self.made.get(path)
             if file is None or path in changed or file.listed is not inclusion:
-                file = GeneratedFile.generated(config, path, content=content, inclusion=inclusion)
+                source = {"content": content} if content is not None else {"abs_src_path": os.path.join(config.site_dir, path)}
+                file = GeneratedFile.generated(config, path, inclusion=inclusion, **source)
                 file.listed = inclusion
             file.changed = path in changed
             self.written[path] = file.abs_dest_path
@@ -213,15 +241,15 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
             self._redo_handwritten(files)
         return files
 
-    def _left_built(self, path: str, named: list[str]) -> bool:
-        """Whether an unchanged data file of a bulk kind (a source's .bib, .ris and .json, a page
-        at a finding's old address) is left out of this --dirty build's files, as built last time:
-        MkDocs would look at each of the thousands of them in every step of every rebuild. Kept
-        in if a hand-written page names it (``named``), so that MkDocs can check the page's link."""
-        if not path.startswith(BULK_DATA) or path.endswith(".md") or path not in self.written:
+    def _left_out(self, path: str, built: bool, named: list[str]) -> bool:
+        """Whether a data file of a bulk kind (a source's .bib, .ris and .json, a page at a
+        finding's old address) already ``built`` is left out of the files MkDocs is given: it
+        would look at each of the tens of thousands of them in every step of every build. Kept in
+        if a hand-written page names it (``named``), so that MkDocs can check the page's link."""
+        if not built or not path.startswith(BULK_DATA) or path.endswith(".md"):
             return False
         target = path.removesuffix("index.html")
-        return not any(target in words for words in named) and os.path.isfile(self.written[path])
+        return not any(target in words for words in named)
 
     def _redo_handwritten(self, files: Files) -> None:
         """A hand-written page whose blocks or citations now read differently (a new finding in
@@ -334,8 +362,10 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
             log.warning("synonyms: this site has no index from Material's search plugin (theme: material, "
                         "plugins: - search), so search cannot use them; add the plugin or remove the setting")
         if data is not None and (material or self.dirty):
-            merged = self.index.merge(data, self.built, self.page_urls) if self.dirty else compact(data)
-            index.write_text(merged, encoding="utf-8")
+            if self.dirty:
+                index.write_text(self.index.merge(data, self.built, self.page_urls), encoding="utf-8")
+            else:
+                write_index(data, index)
         if self.serving:
             settle(self.builds)
             self.builds += 1

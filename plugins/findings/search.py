@@ -14,6 +14,7 @@ from __future__ import annotations
 import html
 import json
 import re
+from pathlib import Path
 
 # The field each searched field's added names go in.
 ADDED = {"title": "title_synonyms", "text": "text_synonyms"}
@@ -40,6 +41,23 @@ def add_synonyms(data: dict, groups: list[tuple[str, ...]]) -> bool:
 def compact(value) -> str:
     """JSON as the search plugin writes its index: no spaces."""
     return json.dumps(value, separators=(",", ":"))
+
+
+def write_index(index: dict, path: Path, batch: int = 1000) -> None:
+    """Write a search index as ``compact`` would, its entries (``docs``) a ``batch`` at a time, so
+    that its whole text (tens of megabytes at thousands of findings) is never held at once."""
+    with path.open("w", encoding="utf-8") as out:
+        out.write("{")
+        for number, (key, value) in enumerate(index.items()):
+            out.write(("," if number else "") + compact(key) + ":")
+            if key == "docs" and isinstance(value, list):
+                out.write("[")
+                for start in range(0, len(value), batch):
+                    out.write(("," if start else "") + compact(value[start:start + batch])[1:-1])
+                out.write("]")
+            else:
+                out.write(compact(value))
+        out.write("}")
 
 
 def _other_names(said: str, patterns: list[list[tuple[str, re.Pattern]]]) -> list[str]:
