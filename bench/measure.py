@@ -145,13 +145,23 @@ def _stage_worker(project: Path, out: Path, cache: Path, mirror: Path) -> None:
     times["load"] = time.perf_counter() - start
 
     start = time.perf_counter()
-    generated = render.render_pages(kb, site)
-    moved = render.moved_pages(kb, site) | render.script_files()
-    times["render"] = time.perf_counter() - start
-
-    start = time.perf_counter()
     data = export_files(kb, site)
     times["export"] = time.perf_counter() - start
+
+    # As the plugin does in a build, the data files are written (here, into the mirror site) before
+    # the pages are made, and not held after.
+    start = time.perf_counter()
+    moved = render.moved_pages(kb, site) | render.script_files()
+    times["render"] = time.perf_counter() - start
+    if mirror.exists():
+        shutil.rmtree(mirror)
+    generate_mirror_site(mirror, data | moved, name)
+    data_files = len(data) + len(moved)
+    del data, moved
+
+    start = time.perf_counter()
+    generated = render.render_pages(kb, site)
+    times["render"] += time.perf_counter() - start
 
     # As the plugin does: generated pages come with their citations linked; hand-written pages
     # get the blocks (untimed) and then their citations linked.
@@ -180,11 +190,9 @@ def _stage_worker(project: Path, out: Path, cache: Path, mirror: Path) -> None:
         render.sanitize_html(html[path])
         times["sanitize"] += time.perf_counter() - start
 
-    if mirror.exists():
-        shutil.rmtree(mirror)
-    generate_mirror_site(mirror, {**linked, **data, **moved}, name)
+    generate_mirror_site(mirror, linked, name)
     out.write_text(json.dumps({
-        "times": times, "rss_after_link": rss_after_link, "data_files": len(data) + len(moved),
+        "times": times, "rss_after_link": rss_after_link, "data_files": data_files,
         "sizes": {path: len(text) for path, text in linked.items() if path.endswith(".md")},
         "sanitized_pages": len(to_sanitize),
     }), encoding="utf-8")
