@@ -89,15 +89,16 @@ class FindingsConfig(Config):
 
 
 class GeneratedFile(File):
-    """A generated file that a ``--dirty`` rebuild writes again only when its content changed.
-    Such a rebuild is given the same file, and its page, as the last: MkDocs then neither makes
-    its page again nor, for the tags plugin, reads its source (_read_unbuilt)."""
+    """A generated file that a ``--dirty`` rebuild writes again only when its content changed
+    or its built file is gone (``changed``, found once per build in on_files). Such a rebuild is
+    given the same file, and its page, as the last: MkDocs then neither makes its page again
+    nor, for the tags plugin, reads its source (_read_unbuilt)."""
 
     changed = True
     listed = InclusionLevel.UNDEFINED  # its inclusion as made, before MkDocs decides an undefined one
 
     def is_modified(self) -> bool:
-        return self.changed or not os.path.isfile(self.abs_dest_path)
+        return self.changed
 
 
 class FindingsPlugin(BasePlugin[FindingsConfig]):
@@ -226,9 +227,7 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
         for path, content in generated.items():
             if path in present:
                 files.remove(files.get_file_from_path(path))
-            # Written by this plain build, or as the last --dirty build left it.
-            built = content is None or (path not in changed and os.path.isfile(self.written.get(path, "")))
-            if self._left_out(path, built, named):
+            if self._left_out(path, content is None, path not in changed, named):
                 continue
             inclusion = InclusionLevel.NOT_IN_NAV if path in unlisted else InclusionLevel.UNDEFINED
             file = self.made.get(path)
@@ -236,7 +235,7 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
                 source = {"content": content} if content is not None else {"abs_src_path": os.path.join(config.site_dir, path)}
                 file = GeneratedFile.generated(config, path, inclusion=inclusion, **source)
                 file.listed = inclusion
-            file.changed = path in changed
+            file.changed = path in changed or (self.dirty and not os.path.isfile(file.abs_dest_path))
             self.written[path] = file.abs_dest_path
             files.append(file)
             made[path] = file
@@ -245,15 +244,18 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
             self._redo_handwritten(files)
         return files
 
-    def _left_out(self, path: str, built: bool, named: list[str]) -> bool:
+    def _left_out(self, path: str, written: bool, unchanged: bool, named: list[str]) -> bool:
         """Whether a data file of a bulk kind (a source's .bib, .ris and .json, a page at a
-        finding's old address) already ``built`` is left out of the files MkDocs is given: it
-        would look at each of the tens of thousands of them in every step of every build. Kept in
-        if a hand-written page names it (``named``), so that MkDocs can check the page's link."""
-        if not built or not path.startswith(BULK_DATA) or path.endswith(".md"):
+        finding's old address) is left out of the files MkDocs is given, as this plain build has
+        ``written`` it, or as the last --dirty build left it ``unchanged``: MkDocs would look at
+        each of the tens of thousands of them in every step of every build. Kept in if a
+        hand-written page names it (``named``), so that MkDocs can check the page's link."""
+        if not path.startswith(BULK_DATA) or path.endswith(".md"):
             return False
         target = path.removesuffix("index.html")
-        return not any(target in words for words in named)
+        if any(target in words for words in named):
+            return False
+        return written or (unchanged and os.path.isfile(self.written.get(path, "")))
 
     def _redo_handwritten(self, files: Files) -> None:
         """A hand-written page whose blocks or citations now read differently (a new finding in

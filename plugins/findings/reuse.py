@@ -22,26 +22,24 @@ class Memo:
 
     def __init__(self, keep: bool = False) -> None:
         self.keep = keep
-        self._pieces: dict[tuple[str, Hashable], Any] = {}
-        self._used: set[tuple[str, Hashable]] = set()
+        self._last: dict[tuple[str, Hashable], Any] = {}  # the pieces the last build asked for
+        self._pieces: dict[tuple[str, Hashable], Any] = {}  # those this build asked for so far
 
     def get(self, kind: str, key: Hashable, make: Callable[[], T]) -> T:
         """The piece of ``kind`` made from ``key``: the one stored, else ``make()``."""
         if not self.keep:
             return make()
         name = (kind, key)
-        self._used.add(name)
         if name not in self._pieces:
-            self._pieces[name] = make()
+            self._pieces[name] = self._last[name] if name in self._last else make()
         return self._pieces[name]
 
     def prune(self) -> None:
         """After a build: drop the pieces it did not ask for (a file since edited or removed)."""
-        self._pieces = {name: piece for name, piece in self._pieces.items() if name in self._used}
-        self._used = set()
+        self._last, self._pieces = self._pieces, {}
 
     def clear(self) -> None:
-        self._pieces, self._used = {}, set()
+        self._last, self._pieces = {}, {}
 
 
 @lru_cache(maxsize=None)
