@@ -353,7 +353,10 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
     def _return_memory(self, config):
         """Give back the memory the built pages' HTML held: glibc's malloc keeps what Python frees,
         in pieces that the large blocks made next (the search index as text) cannot use, so those
-        came on top (a tenth of the peak at 16,000 findings)."""
+        came on top (a tenth of the peak at 16,000 findings). Not while serving: the next rebuild
+        would only take it back."""
+        if self.serving:
+            return
         trim = getattr(ctypes.CDLL(None), "malloc_trim", None) if sys.platform.startswith("linux") else None
         if trim is not None:
             trim(0)
