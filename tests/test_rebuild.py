@@ -166,6 +166,26 @@ def test_a_build_writes_the_data_files_itself_and_still_gives_mkdocs_those_a_pag
     assert 'href="../sources/kaye2020.bib"' in (site / "about" / "index.html").read_text(encoding="utf-8")
 
 
+def test_a_build_leaves_out_a_data_file_the_site_excludes_and_keeps_those_a_page_beside_them_names(
+        copy_sample, tmp_path, caplog):
+    """A data file matching exclude_docs is not written; a hand-written page inside sources/ may
+    link to a source's file by its name alone, and MkDocs still finds it."""
+    import logging
+
+    from conftest import Project
+
+    project = Project(copy_sample)
+    project.config.write_text(project.config.read_text(encoding="utf-8") + "\nexclude_docs: |\n  *.ris\n",
+                              encoding="utf-8")
+    project.write("docs/sources/reading.md", "# Reading\n\nKaye's book [in BibTeX](kaye2020.bib).\n")
+    site = tmp_path / "site"
+    with caplog.at_level(logging.INFO):
+        build(load_config(str(project.config), site_dir=str(site)))
+    assert not [record.getMessage() for record in caplog.records if "kaye2020.bib" in record.getMessage()]
+    assert (site / "sources" / "kaye2020.bib").is_file() and (site / "sources" / "kaye2020.json").is_file()
+    assert (site / "data" / "bibliography.bib").is_file() and not (site / "data" / "bibliography.ris").exists()
+
+
 def test_a_dirty_rebuild_still_gives_mkdocs_a_source_file_a_hand_written_page_links_to(copy_sample, tmp_path, caplog):
     """Unchanged source files are left as built, out of a --dirty rebuild's files; one that a
     hand-written page names stays in, so MkDocs finds the page's link to it."""

@@ -113,6 +113,8 @@ class Converter:
         if self._holders is not None:
             kind, other = ("late", "html") if late else ("html", "late")
             for key in filled:
+                if (kind, key) not in self._holders:  # a mark no page's Markdown held: kept
+                    continue
                 self._holders[kind, key] -= 1
                 if self._holders[kind, key] <= 0 and self._holders[other, key] <= 0:
                     self._html.pop(key, None)

@@ -28,12 +28,13 @@ import re
 import sys
 from functools import cache
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Callable
 
 from mkdocs.config.base import Config
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority, get_plugin_logger
-from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.files import File, Files, InclusionLevel, set_exclusions
 
 from .convert import Converter
 from .export import export_files
@@ -57,10 +58,13 @@ BULK_DATA = ("sources/", "findings/")  # the folders of a source's own files and
 _BULK_NAMED = re.compile(r"(?:%s)[^\s()<>\[\]\"'`]*" % "|".join(map(re.escape, BULK_DATA)))
 
 
-def _bulk_data_named(pages) -> list[str]:
+def _bulk_data_named(pages: dict[str, str]) -> list[str] | None:
     """What the hand-written pages' Markdown says at each mention of a BULK_DATA folder: a data
-    file such a page names is inside one of these (found once, not once per data file)."""
-    return [words for markdown in pages for words in _BULK_NAMED.findall(markdown)]
+    file such a page names is inside one of these (found once, not once per data file). None
+    when a hand-written page is inside one: it may name a file there by its name alone."""
+    if any(path.startswith(BULK_DATA) for path in pages):
+        return None
+    return [words for markdown in pages.values() for words in _BULK_NAMED.findall(markdown)]
 
 
 def _present(files: Files, made: dict[str, str | None], rendered: Callable[[], dict[str, str]]) -> dict[str, bytes]:
@@ -71,6 +75,17 @@ def _present(files: Files, made: dict[str, str | None], rendered: Callable[[], d
     if present and (clashing := clashes(present, made, rendered())):
         raise PluginError("findings: " + CLASH + ", ".join(clashing))
     return present
+
+
+def _excluded(paths, config, serving: bool) -> set[str]:
+    """The paths the site's exclude_docs (or, but while serving, draft_docs) keeps out of it, as
+    MkDocs decides it."""
+    if not config.exclude_docs and not config.draft_docs:
+        return set()
+    probes = [SimpleNamespace(src_uri=path, inclusion=InclusionLevel.UNDEFINED) for path in paths]
+    set_exclusions(probes, config)
+    return {probe.src_uri for probe in probes
+            if not (probe.inclusion.is_in_serve() if serving else probe.inclusion.is_included())}
 
 
 def _write(path: Path, content: str) -> None:
@@ -202,9 +217,12 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
         data: dict[str, str | None] = export_files(self.kb, self.site) | moved_pages(self.kb, self.site) | script_files()
         present = _present(files, data, rendered)
         if not self.dirty:  # written into the site now, so their text is not held while the pages are made and built
+            excluded = _excluded(data, config, self.serving)  # handed to MkDocs as before, which leaves them out
             for path, content in data.items():
-                _write(Path(config.site_dir) / path, content)
-            data = dict.fromkeys(data)  # no content: MkDocs finds each file where it would copy it to
+                if path not in excluded:
+                    _write(Path(config.site_dir) / path, content)
+            # No content: MkDocs finds each file where it would copy it to.
+            data = {path: content if path in excluded else None for path, content in data.items()}
         pages = render_pages(self.kb, self.site, converter=self.converter)
         present |= _present(files, pages, rendered)
         if not self.serving:
@@ -223,7 +241,7 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
         for path in gone:  # a finding deleted while serving: its built page goes too
             Path(self.written.pop(path)).unlink(missing_ok=True)
         made: dict[str, GeneratedFile] = {}
-        named = _bulk_data_named(self.pages.values())
+        named = _bulk_data_named(self.pages)
         for path, content in generated.items():
             if path in present:
                 files.remove(files.get_file_from_path(path))
@@ -244,18 +262,18 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
             self._redo_handwritten(files)
         return files
 
-    def _left_out(self, path: str, written: bool, unchanged: bool, named: list[str]) -> bool:
+    def _left_out(self, path: str, in_site: bool, unchanged: bool, named: list[str] | None) -> bool:
         """Whether a data file of a bulk kind (a source's .bib, .ris and .json, a page at a
-        finding's old address) is left out of the files MkDocs is given, as this plain build has
-        ``written`` it, or as the last --dirty build left it ``unchanged``: MkDocs would look at
+        finding's old address) is left out of the files MkDocs is given, as this plain build put
+        it ``in_site``, or as the last --dirty build left it ``unchanged``: MkDocs would look at
         each of the tens of thousands of them in every step of every build. Kept in if a
         hand-written page names it (``named``), so that MkDocs can check the page's link."""
-        if not path.startswith(BULK_DATA) or path.endswith(".md"):
+        if named is None or not path.startswith(BULK_DATA) or path.endswith(".md"):
             return False
         target = path.removesuffix("index.html")
         if any(target in words for words in named):
             return False
-        return written or (unchanged and os.path.isfile(self.written.get(path, "")))
+        return in_site or (unchanged and os.path.isfile(self.written.get(path, "")))
 
     def _redo_handwritten(self, files: Files) -> None:
         """A hand-written page whose blocks or citations now read differently (a new finding in
