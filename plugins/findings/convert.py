@@ -16,9 +16,8 @@ from markdown import Markdown
 from .reuse import digest
 
 SNIPPETS = "pymdownx.snippets"
-_MARKS = r"<!--findings-(?:{}):([0-9a-f]{{20}})-->"  # of the kinds given, the key in its group
-_MARK, _LATE_MARK = (re.compile(_MARKS.format(kinds)) for kinds in ("html", "late"))
-_ANY_MARK = re.compile(r"<!--findings-(html|late):([0-9a-f]{20})-->")  # its kind and its key
+_MARKS = r"<!--findings-({}):([0-9a-f]{{20}})-->"  # of the kinds given: its kind, then its key
+_MARK, _LATE_MARK, _ANY_MARK = (re.compile(_MARKS.format(kinds)) for kinds in ("html", "late", "html|late"))
 _ADDRESS = re.compile(r" at 0x[0-9a-f]+")
 
 
@@ -107,8 +106,8 @@ class Converter:
         filled: set[str] = set()
 
         def put(mark: re.Match) -> str:
-            filled.add(mark[1])
-            return self._html.get(mark[1], mark[0])
+            filled.add(mark[2])
+            return self._html.get(mark[2], mark[0])
         html = (_LATE_MARK if late else _MARK).sub(put, html)
         if self._holders is not None:
             kind, other = ("late", "html") if late else ("html", "late")
