@@ -9,6 +9,8 @@ import random
 import re
 from pathlib import Path
 
+from findings.datafiles import encoded
+
 THEMES = [
     ("power-dynamics", "Power dynamics"),
     ("bureaucracy-culture-resources", "Public sector bureaucracy, culture and resources"),
@@ -337,7 +339,7 @@ def _plain_site(folder: Path, name: str, not_in_nav: str = NOT_IN_NAV) -> Path:
     return docs
 
 
-def generate_mirror_site(folder: Path, files: dict[str, str], name: str) -> None:
+def generate_mirror_site(folder: Path, files: dict[str, str | bytes], name: str) -> None:
     """The findings site without the plugin, named ``name`` as it is: every page the plugin makes
     (and every hand-written page as the plugin leaves it) and every data file it adds, written as
     ordinary files."""
@@ -345,7 +347,7 @@ def generate_mirror_site(folder: Path, files: dict[str, str], name: str) -> None
     for path, content in files.items():
         target = docs / path
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(content, encoding="utf-8")
+        target.write_bytes(encoded(content))
 
 
 def generate_prose_site(folder: Path, sizes: dict[str, int], seed: int = 1) -> None:

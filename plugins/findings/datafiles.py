@@ -27,6 +27,11 @@ class Download:
         return self.path.startswith(SOURCE_FILES)
 
 
+def encoded(content: str | bytes) -> bytes:
+    """A file's content as written: UTF-8."""
+    return content if isinstance(content, bytes) else content.encode("utf-8")
+
+
 def finding_fields(facets: list[Facet]) -> tuple[tuple[str, str], ...]:
     """The fields of each finding in findings.json, in order."""
     return (("id", "the finding's id: its file name and the last part of its page's address"),

@@ -19,6 +19,7 @@ from markdown import Markdown
 from pymdownx.snippets import SnippetMissingError
 
 from .convert import SNIPPETS, record_markdown
+from .datafiles import encoded
 from .export import export_files
 from .models import Settings
 from .pipeline import KnowledgeBase
@@ -61,7 +62,7 @@ def engine_warnings(root: Path, config: Path | None = None) -> list[Problem]:
                     "and runs only its own plugins)", "warning")]
 
 
-def written_pages(kb: KnowledgeBase, site: Site, extensions: list, extension_configs: dict) -> dict[str, str]:
+def written_pages(kb: KnowledgeBase, site: Site, extensions: list, extension_configs: dict) -> dict[str, str | bytes]:
     """The generated pages and data files as `findings generate` writes them: citations as
     Markdown links to bibliography.md (Zensical reads a link in HTML as relative to the page's
     file, not its address), and each summary that is not plain prose as sanitised HTML, made
@@ -76,11 +77,11 @@ def written_pages(kb: KnowledgeBase, site: Site, extensions: list, extension_con
     return render_pages(kb, site, made_safe) | export_files(kb, site) | moved_pages(kb, site) | script_files()
 
 
-def clashes(present: dict[str, bytes], *renderings: dict[str, str]) -> list[str]:
+def clashes(present: dict[str, bytes], *renderings: dict[str, str | bytes]) -> list[str]:
     """The generated paths at which the docs folder holds a file (``present``) that is none of
     the renderings of it: a page as the plugin or `findings generate` makes it is no clash."""
     return sorted(path for path, content in present.items()
-                  if all(content != rendering[path].encode("utf-8") for rendering in renderings))
+                  if all(content != encoded(rendering[path]) for rendering in renderings))
 
 
 @dataclass(frozen=True)
@@ -144,7 +145,7 @@ def project_files(kb: KnowledgeBase, source: Source) -> dict[str, bytes]:
             files[f"{shown}/{path}"] = markdown.encode("utf-8")
         else:
             files[f"{shown}/{path}"] = file.read_bytes()
-    files |= {f"{shown}/{path}": content.encode("utf-8") for path, content in generated.items()}
+    files |= {f"{shown}/{path}": encoded(content) for path, content in generated.items()}
     pages = [path for path in [*existing, *generated] if path.endswith(".md")]
     config, found, copied = portable_config(source, not_in_nav(unlisted_pages(kb, generated), pages))
     problems += found

@@ -37,6 +37,7 @@ from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority, get_plugin
 from mkdocs.structure.files import File, Files, InclusionLevel, set_exclusions
 
 from .convert import Converter
+from .datafiles import encoded
 from .export import export_files
 from .generate import CLASH, REQUIRED_EXTENSIONS, clashes, footer, make_site, written_pages
 from .models import Settings
@@ -67,7 +68,7 @@ def _bulk_data_named(pages: dict[str, str]) -> list[str] | None:
     return [words for markdown in pages.values() for words in _BULK_NAMED.findall(markdown)]
 
 
-def _present(files: Files, made: dict[str, str | None], rendered: Callable[[], dict[str, str]]) -> dict[str, bytes]:
+def _present(files: Files, made: dict[str, str | bytes | None], rendered: Callable[[], dict[str, str]]) -> dict[str, bytes]:
     """The files of the docs folder at paths the plugin makes (``made``). Such a file written by
     `findings generate` (``rendered()``), or as the plugin makes it, is made again here; any
     other stops the build."""
@@ -88,11 +89,11 @@ def _excluded(paths, config, serving: bool) -> set[str]:
             if not (probe.inclusion.is_in_serve() if serving else probe.inclusion.is_included())}
 
 
-def _write(path: Path, content: str) -> None:
+def _write(path: Path, content: str | bytes) -> None:
     """Write a data file straight into the site folder, as MkDocs would (it leaves a file whose
     source is where it would copy it)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(content, encoding="utf-8")
+    path.write_bytes(encoded(content))
 
 
 class FindingsConfig(Config):
@@ -214,7 +215,7 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
         self.site = make_site(self.settings, config.site_name, config.site_url, config.use_directory_urls,
                               config.plugins, files.get_file_from_path("tags.md") is not None)
         rendered = cache(lambda: written_pages(self.kb, self.site, config.markdown_extensions, config.mdx_configs))
-        data: dict[str, str | None] = export_files(self.kb, self.site) | moved_pages(self.kb, self.site) | script_files()
+        data: dict[str, str | bytes | None] = export_files(self.kb, self.site) | moved_pages(self.kb, self.site) | script_files()
         present = _present(files, data, rendered)
         if not self.dirty:  # written into the site now, so their text is not held while the pages are made and built
             excluded = _excluded(data, config, self.serving)  # handed to MkDocs as before, which leaves them out
@@ -399,7 +400,7 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
                         "plugins: - search), so search cannot use them; add the plugin or remove the setting")
         if data is not None and (material or self.dirty):
             if self.dirty:
-                index.write_text(self.index.merge(data, self.built, self.page_urls), encoding="utf-8")
+                self.index.write(data, self.built, self.page_urls, index)
             else:
                 write_index(data, index)
         if self.serving:

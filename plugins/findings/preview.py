@@ -59,10 +59,11 @@ class SearchIndex:
     def __init__(self) -> None:
         self._pages: dict[str, str] = {}  # page URL -> its entries, comma-separated JSON objects
 
-    def merge(self, written: dict, built: set[str], pages: list[str]) -> str:
-        """The search index (JSON text) as a clean build writes it: the entries of the pages
-        ``built`` this time from the index ``written`` (parsed), those of every other page of
-        ``pages`` (their URLs, in the site's order) as the last build left them."""
+    def write(self, written: dict, built: set[str], pages: list[str], path: Path) -> None:
+        """Write the search index to ``path`` as a clean build writes it: the entries of the
+        pages ``built`` this time from the index ``written`` (parsed), those of every other page
+        of ``pages`` (their URLs, in the site's order) as the last build left them. Written
+        piece by piece: the whole index is tens of megabytes at thousands of findings."""
         fresh: dict[str, list[str]] = {}
         for entry in written["docs"]:
             fresh.setdefault(page_of(entry["location"]), []).append(compact(entry))
@@ -70,7 +71,11 @@ class SearchIndex:
         kept.update((url, ",".join(entries)) for url, entries in fresh.items())
         self._pages = {url: kept[url] for url in pages if url in kept}
         head = compact({key: value for key, value in written.items() if key != "docs"})
-        return head[:-1] + ("," if head != "{}" else "") + '"docs":[' + ",".join(self._pages.values()) + "]}"
+        with path.open("w", encoding="utf-8") as out:
+            out.write(head[:-1] + ("," if head != "{}" else "") + '"docs":[')
+            for number, entries in enumerate(self._pages.values()):
+                out.write("," + entries if number else entries)
+            out.write("]}")
 
 
 COLLECT_EVERY = 20  # rebuilds between full collections of the cyclic garbage collector
