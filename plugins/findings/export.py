@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from typing import NamedTuple
 
 import bibtexparser
 from bibtexparser.entrypoint import default_unparse_stack
@@ -58,14 +59,20 @@ def finding_data(record: FindingRecord, kb: KnowledgeBase, site: Site) -> dict:
     }
 
 
-def _finding_lines(record: FindingRecord, kb: KnowledgeBase, site: Site) -> tuple[bytes, list[str]]:
+def _finding_lines(record: FindingRecord, kb: KnowledgeBase, site: Site) -> tuple[bytes, bytes]:
     """A finding's line in findings.json and its row in findings.csv."""
     row = finding_data(record, kb, site)
     facets = ["; ".join(row[f.field]) if f.multiple else row[f.field] or "" for f in kb.facets]
-    return json_line(row).encode("utf-8"), [_csv_cell(cell) for cell in [
+    return json_line(row).encode("utf-8"), _csv_rows([[_csv_cell(cell) for cell in [
         row["id"], row["title"], row["theme"], *facets, "; ".join(row["tags"]),
         "; ".join(c["key"] + (f" ({c['locator']})" if c["locator"] else "") for c in row["citations"]),
-        "; ".join(map(_statistic_cell, row["statistics"])), row["strength"]["label"], row["url"]]]
+        "; ".join(map(_statistic_cell, row["statistics"])), row["strength"]["label"], row["url"]]]])
+
+
+def _csv_rows(rows: list[list[str]]) -> bytes:
+    table = io.StringIO()
+    csv.writer(table, lineterminator="\n").writerows(rows)
+    return encoded(table.getvalue())
 
 
 def _statistic_cell(statistic: dict) -> str:
@@ -83,34 +90,41 @@ def export_files(kb: KnowledgeBase, site: Site) -> dict[str, bytes]:
     (reuse.py) until what they show changes."""
     lines = [kb.memo.get("finding data", (kb.record_versions.get(record.id), kb.settings_version, site),
                          lambda: _finding_lines(record, kb, site)) for record in kb.findings]
-    table = io.StringIO()
-    writer = csv.writer(table, lineterminator="\n")
-    writer.writerow([name for name, _ in table_columns(kb.facets)])
-    writer.writerows(row for _, row in lines)
     # Each source is written once; the whole lists join those (as writing them whole would).
-    sources = {key: kb.memo.get("source data", kb.reference_versions.get(key), lambda: (
-        encoded(to_bibtex([reference])), encoded(to_ris([reference])),
-        encoded(json.dumps(csl_item(reference, kb), ensure_ascii=False))))
-        for key, reference in kb.references.items()}
-    bib = {key: made[0] for key, made in sources.items()}
-    ris = {key: made[1] for key, made in sources.items()}
-    csl = {key: made[2] for key, made in sources.items()}
+    sources = {key: kb.memo.get("source data", kb.reference_versions.get(key), lambda: _source_files(reference, kb))
+               for key, reference in kb.references.items()}
     files = {
         "data/findings.json": _json_array([line for line, _ in lines]),
-        "data/findings.csv": encoded(table.getvalue()),
-        "data/bibliography.bib": b"\n\n".join(bib.values()),
-        "data/bibliography.ris": b"\n".join(ris.values()),
-        "data/bibliography.json": _json_array(list(csl.values())),
+        "data/findings.csv": b"".join([_csv_rows([[name for name, _ in table_columns(kb.facets)]]),
+                                       *(row for _, row in lines)]),
+        "data/bibliography.bib": b"\n\n".join(made.bib for made in sources.values()),
+        "data/bibliography.ris": b"\n".join(made.ris for made in sources.values()),
+        "data/bibliography.json": _json_array([made.csl for made in sources.values()]),
     }
     files["data/datapackage.json"] = encoded(json.dumps(data_package(kb, site, files), ensure_ascii=False, indent=2) + "\n")
     atom = feed(kb, site)
     if atom is not None:
         files[FEED_PATH] = encoded(atom)
     for key, reference in kb.references.items():
-        files[f"sources/{reference.slug}.bib"] = bib[key]
-        files[f"sources/{reference.slug}.ris"] = ris[key]
-        files[f"sources/{reference.slug}.json"] = _json_array([csl[key]])
+        made = sources[key]
+        files[f"sources/{reference.slug}.bib"] = made.bib
+        files[f"sources/{reference.slug}.ris"] = made.ris
+        files[f"sources/{reference.slug}.json"] = made.csl_file
     return files
+
+
+class _SourceFiles(NamedTuple):
+    """One source's files, and its item in bibliography.json."""
+
+    bib: bytes
+    ris: bytes
+    csl: bytes
+    csl_file: bytes  # its own CSL-JSON file: an array of that one item
+
+
+def _source_files(reference: Reference, kb: KnowledgeBase) -> _SourceFiles:
+    csl = encoded(json.dumps(csl_item(reference, kb), ensure_ascii=False))
+    return _SourceFiles(encoded(to_bibtex([reference])), encoded(to_ris([reference])), csl, _json_array([csl]))
 
 
 def data_package(kb: KnowledgeBase, site: Site, files: dict[str, bytes]) -> dict:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from difflib import get_close_matches
 from pathlib import Path
@@ -55,8 +56,11 @@ def did_you_mean(word: str, choices: Iterable[str], titles: dict[str, str] | Non
 
 def shown_path(path: Path, root: Path) -> str:
     """A path as messages show it: relative to the project root where it lies inside it."""
+    text, base = str(path), str(root).rstrip(os.sep) + os.sep
+    if text.startswith(base) and root.is_absolute():  # the usual case, found by walking the root: as text
+        return text[len(base):].replace(os.sep, "/")
     try:
-        return path.relative_to(root).as_posix()  # the usual case: found by walking the root
+        return path.relative_to(root).as_posix()
     except ValueError:
         pass
     try:

@@ -238,14 +238,16 @@ def script_files() -> dict[str, str]:
 def moved_pages(kb: KnowledgeBase, site: Site) -> dict[str, str]:
     """Until version 0.3 a finding's page was at /findings/<id>/: a page there now sends the
     reader (and search engines, by its canonical link) to the finding's page at /<id>/."""
+    def page(record: FindingRecord, old: str) -> str:
+        target = posixpath.relpath("/" + page_url(finding_path(record.id), site.directory_urls),
+                                   "/" + posixpath.dirname(old))
+        return markup_template("moved.html.j2").render(title=record.finding.title,
+                                                       target=target + ("/" if site.directory_urls else ""))
     moved = {}
     for record in kb.findings:
         old = f"findings/{record.id}/index.html" if site.directory_urls else f"findings/{record.id}.html"
-        target = posixpath.relpath("/" + page_url(finding_path(record.id), site.directory_urls),
-                                   "/" + posixpath.dirname(old))
-        moved[old] = kb.memo.get("moved", (record.finding.title, target, site.directory_urls),
-                                 lambda: markup_template("moved.html.j2").render(
-                                     title=record.finding.title, target=target + ("/" if site.directory_urls else "")))
+        moved[old] = kb.memo.get("moved", (record.id, record.finding.title, site.directory_urls),
+                                 lambda: page(record, old))
     return moved
 
 

@@ -17,6 +17,7 @@ import string
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import count, product
 from typing import Iterable, Iterator
 
@@ -114,6 +115,7 @@ def check_year_labels(references: Iterable[Reference], path: str) -> list[Proble
     return problems
 
 
+@lru_cache(maxsize=1 << 16)  # the names and titles of the references, sorted again at each rebuild
 def folded(value: str) -> str:
     """``value`` as the reference list files it: accents folded (Bátiz before Butler), case
     ignored, leading quotes and brackets skipped."""

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import datetime
 import os
+import posixpath
 import re
 from dataclasses import dataclass
 from itertools import chain
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any, Iterable
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
@@ -301,7 +302,7 @@ def check_references(records: Iterable[FindingRecord], finding_ids: list[str] | 
 
     for record in records:
         doc, finding = record.document, record.finding
-        folder = PurePosixPath(record.path).parent.name
+        folder = posixpath.basename(posixpath.dirname(record.path))
         if finding.theme not in theme_ids:
             unknown(doc, ("theme",), "theme", finding.theme, theme_ids,
                     f"use a theme declared in mkdocs.yml: {', '.join(theme_ids)}")
