@@ -8,7 +8,7 @@ once (convert.py), and the HTML blocks its template wrote in its generated page,
 pages that hold record Markdown other than plain prose; on_post_page puts in the blocks search
 does not index, once the search plugin has read the page; on_post_build gives back the memory
 the built pages held, then, after Material's search plugin has written its index, adds the
-synonyms to it; on_serve watches the records. A plain build writes the data files straight into
+synonyms to it; on_serve watches the records (watch.py). A plain build writes the data files straight into
 the site, so that their text is not held while the pages are built.
 
 While serving, each rebuild takes from the last what it can (reuse.py: the records, references
@@ -49,6 +49,7 @@ from .reuse import Memo
 from .render import (SCRIPTS, Site, listed_parents, markup_template, moved_pages, pages_to_sanitize,
                      reference_list_url, render_blocks, render_pages, sanitize_html, script_files, unlisted_pages)
 from .search import add_synonyms, write_index
+from .watch import watch_folder
 
 log = get_plugin_logger(__name__)
 
@@ -411,8 +412,12 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
 
     def on_serve(self, server, config, builder):
         settings = self.settings or Settings.model_construct()  # invalid settings: watch the default places
+        docs = Path(config.docs_dir).resolve()
         for name in (settings.findings, settings.bibliography, settings.questions):
-            if (self.root / name).exists():
-                server.watch(str(self.root / name))
+            path = self.root / name
+            if path.is_dir() and docs not in path.resolve().parents:  # MkDocs polls the docs folder anyway
+                watch_folder(server, path)
+            elif path.exists():
+                server.watch(str(path))
         return server
 
