@@ -34,7 +34,7 @@ def test_the_filesystem_of_a_path_is_that_of_its_deepest_mount(path, kind):
 
 
 def test_a_path_under_no_mount_point_has_no_filesystem():
-    assert filesystem("/work", "malformed line\n") == ""
+    assert filesystem("/work", "malformed line\n27 1 254:0 / / rw -\n") == ""
 
 
 def server(tmp_path) -> LiveReloadServer:
@@ -65,6 +65,7 @@ def test_a_local_findings_folder_is_watched_by_the_kernels_notices(tmp_path):
     if not watch_folder(served, tmp_path / "findings"):
         pytest.skip(f"{tmp_path} is not on a filesystem the kernel's notices cover")
     assert served.observer.emitters == set()  # nothing for MkDocs to poll: its observer is not started here
+    assert not watch_folder(served, tmp_path / "findings")  # watched already: no second watcher
 
     (folder / "a.yml").read_text()  # every rebuild reads files: that is no change
     assert not wants_rebuild(served, 0.3)

@@ -35,12 +35,14 @@ def filesystem(path: str, mountinfo: str) -> str:
     deepest, kind = "", ""
     for line in mountinfo.splitlines():
         fields = line.split(" ")
-        if "-" not in fields[6:] or len(fields) < 5:
+        try:  # the optional fields end at a lone "-", before the filesystem's type
+            here = fields[fields.index("-", 6) + 1]
+        except (ValueError, IndexError):
             continue
         point = _ESCAPED.sub(lambda escape: chr(int(escape[1], 8)), fields[4])
         inside = path == point or path.startswith(point.rstrip("/") + "/")
         if inside and len(point) >= len(deepest):
-            deepest, kind = point, fields[fields.index("-", 6) + 1]
+            deepest, kind = point, here
     return kind
 
 
@@ -82,7 +84,10 @@ def watch_folder(server, folder: Path) -> bool:
     scheduler = _Scheduler(native, server.observer)
     server.observer, polling = scheduler, server.observer
     try:
-        server.watch(path)
+        server.watch(path)  # schedules nothing if the server already watches the path
     finally:
         server.observer = polling
+    if scheduler.native is not None and not native.emitters:
+        native.stop()
+        scheduler.native = None
     return scheduler.native is not None
