@@ -1,5 +1,6 @@
-"""`mkdocs serve` watching the findings folder: through the kernel's notices on a local Linux
-disk (a save seen at once; a file read is not a change), polled as MkDocs polls elsewhere."""
+"""`mkdocs serve` watching the findings folder and the bibliography: through the kernel's notices
+on a local Linux disk (a save seen at once; a file read is not a change), polled as MkDocs polls
+elsewhere."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 from mkdocs.livereload import LiveReloadServer
 
 from findings import watch
-from findings.watch import filesystem, watch_folder
+from findings.watch import filesystem, watch_path
 
 MOUNTINFO = r"""22 27 0:21 / /proc rw,relatime - proc proc rw
 27 1 254:0 / / rw,relatime shared:1 - ext4 /dev/vda rw,discard
@@ -62,10 +63,10 @@ def test_a_local_findings_folder_is_watched_by_the_kernels_notices(tmp_path):
     folder.mkdir(parents=True)
     (folder / "a.yml").write_text("title: A.\n")
     served = server(tmp_path)
-    if not watch_folder(served, tmp_path / "findings"):
+    if not watch_path(served, tmp_path / "findings"):
         pytest.skip(f"{tmp_path} is not on a filesystem the kernel's notices cover")
     assert served.observer.emitters == set()  # nothing for MkDocs to poll: its observer is not started here
-    assert not watch_folder(served, tmp_path / "findings")  # watched already: no second watcher
+    assert not watch_path(served, tmp_path / "findings")  # watched already: no second watcher
 
     (folder / "a.yml").read_text()  # every rebuild reads files: that is no change
     assert not wants_rebuild(served, 0.3)
@@ -90,5 +91,43 @@ def test_a_findings_folder_on_a_network_mount_is_polled(tmp_path, monkeypatch):
     mountinfo.write_text(f"27 1 254:0 / / rw - ext4 /dev/vda rw\n40 27 0:40 / {tmp_path} rw - nfs4 host:/x rw\n")
     monkeypatch.setattr(watch, "MOUNTINFO", mountinfo)
     served = server(tmp_path)
-    assert not watch_folder(served, tmp_path / "findings")
+    assert not watch_path(served, tmp_path / "findings")
     assert [emitter.watch.path for emitter in served.observer.emitters] == [str(tmp_path / "findings")]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the kernel's notices are used on Linux only")
+def test_a_local_bibliography_is_watched_by_the_kernels_notices_through_its_folder(tmp_path):
+    bib = tmp_path / "bibliography.bib"
+    bib.write_text("@book{a, title={A}, year={2020}}\n")
+    served = server(tmp_path)
+    if not watch_path(served, bib):
+        pytest.skip(f"{tmp_path} is not on a filesystem the kernel's notices cover")
+    assert served.observer.emitters == set()
+
+    bib.read_text()
+    (tmp_path / "questions.yml").write_text("[]\n")  # another file of the same folder
+    assert not wants_rebuild(served, 0.3)
+    bib.write_text("@book{a, title={A}, year={2021}}\n")
+    assert wants_rebuild(served, 0.3)  # MkDocs' poll of a file would take up to 0.5 s
+
+    settle(served)
+    saved = tmp_path / ".bibliography.bib.tmp"
+    saved.write_text("@book{a, title={A}, year={2022}}\n")
+    assert not wants_rebuild(served, 0.3)
+    saved.replace(bib)  # as editors that write a new file and rename it over the old one save
+    assert wants_rebuild(served, 0.3)
+
+    settle(served)
+    bib.write_text("@book{a, title={A}, year={2023}}\n")  # still watched after the rename
+    assert wants_rebuild(served, 0.3)
+
+
+def test_a_bibliography_on_a_network_mount_is_polled(tmp_path, monkeypatch):
+    bib = tmp_path / "bibliography.bib"
+    bib.write_text("")
+    mountinfo = tmp_path / "mountinfo"
+    mountinfo.write_text(f"27 1 254:0 / / rw - ext4 /dev/vda rw\n40 27 0:40 / {tmp_path} rw - nfs4 host:/x rw\n")
+    monkeypatch.setattr(watch, "MOUNTINFO", mountinfo)
+    served = server(tmp_path)
+    assert not watch_path(served, bib)
+    assert len(served.observer.emitters) == 1  # MkDocs' own poll of the file

@@ -49,7 +49,7 @@ from .reuse import Memo
 from .render import (SCRIPTS, Site, listed_parents, markup_template, moved_pages, pages_to_sanitize,
                      reference_list_url, render_blocks, render_pages, sanitize_html, script_files, unlisted_pages)
 from .search import add_synonyms, write_index
-from .watch import watch_folder
+from .watch import watch_path
 
 log = get_plugin_logger(__name__)
 
@@ -415,9 +415,7 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
         docs = Path(config.docs_dir).resolve()
         for name in (settings.findings, settings.bibliography, settings.questions):
             path = self.root / name
-            if path.is_dir() and docs not in path.resolve().parents:  # MkDocs polls the docs folder anyway
-                watch_folder(server, path)
-            elif path.exists():
-                server.watch(str(path))
+            if path.exists() and docs not in path.resolve().parents:  # MkDocs polls the docs folder anyway
+                watch_path(server, path)
         return server
 

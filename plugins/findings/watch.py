@@ -1,11 +1,13 @@
-"""How `mkdocs serve` watches the findings folder.
+"""How `mkdocs serve` watches the records: the findings folder, the bibliography, the questions.
 
 MkDocs polls what it watches: twice a second it lists and stats every file. At 5,000 findings
 each look takes about 45 ms, taken from the rebuild it runs beside, and a save waits a quarter
-of a second on average before it is seen. On Linux, a folder on a local disk is watched through
-the kernel's notice of each change (inotify) instead, with MkDocs' own handler, so a save starts
-the rebuild at once. A folder on a network or container mount (whose changes made elsewhere
-such notices miss), single files, and other systems are polled, as MkDocs does."""
+of a second on average before it is seen. On Linux, a folder or file on a local disk is watched
+through the kernel's notice of each change (inotify) instead, with MkDocs' own handler, so a save
+starts the rebuild at once. Watchdog watches a single file through its folder, for events that
+name the file, so a save that writes a new file and renames it over the old one is seen too. A
+network or container mount (whose changes made elsewhere such notices miss) and other systems
+are polled, as MkDocs does."""
 
 from __future__ import annotations
 
@@ -47,9 +49,9 @@ def filesystem(path: str, mountinfo: str) -> str:
 
 
 class _Scheduler:
-    """Stands in for the server's observer while its ``watch`` schedules a folder: the folder is
-    watched by the kernel's notices (``native``, an observer already started), for changes only,
-    with the server's own handler; polled by the server's observer if that fails."""
+    """Stands in for the server's observer while its ``watch`` schedules a path: it is watched by
+    the kernel's notices (``native``, an observer already started), for changes only, with the
+    server's own handler; polled by the server's observer if that fails."""
 
     def __init__(self, native, polling) -> None:
         self.native, self.polling = native, polling
@@ -71,12 +73,12 @@ def _local(path: str) -> bool:
         return False
 
 
-def watch_folder(server, folder: Path) -> bool:
-    """Have the server rebuild when anything in ``folder`` changes; True if the kernel's notices
-    watch it, False if MkDocs polls it."""
-    path = os.path.realpath(folder)
+def watch_path(server, place: Path) -> bool:
+    """Have the server rebuild when ``place`` (a file, or anything in a folder) changes; True if
+    the kernel's notices watch it, False if MkDocs polls it."""
+    path = os.path.realpath(place)
     if not (sys.platform.startswith("linux") and hasattr(server, "observer") and _local(path)):
-        server.watch(str(folder))
+        server.watch(str(place))
         return False
     from watchdog.observers.inotify import InotifyObserver
     native = InotifyObserver()
