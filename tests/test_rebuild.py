@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import filecmp
 import gc
+import time
 import tracemalloc
+import weakref
 
 from mkdocs.commands.build import build
 from mkdocs.config import load_config
 
 import findings.bibliography as bibliography_module
 import findings.forked as forked
+import findings.preview as preview
 
 FINDING = "findings/power-dynamics/influence-local-decision-making.yml"
 
@@ -210,3 +213,48 @@ def test_a_dirty_rebuild_still_gives_mkdocs_a_source_file_a_hand_written_page_li
     assert "Edited." in (site / "about" / "index.html").read_text(encoding="utf-8")
     assert not [record.getMessage() for record in caplog.records if "kaye2020.bib" in record.getMessage()]
     assert (site / "sources" / "kaye2020.bib").is_file() and (site / "sources" / "kaye2020.ris").is_file()
+
+
+class _Cycle:
+    """An object that only the cyclic garbage collector frees once dropped."""
+
+    def __init__(self) -> None:
+        self.me = self
+
+
+def _collected(ref: weakref.ref, within: float) -> bool:
+    """Whether the object is collected, and the collector running again, within that time."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if ref() is None and gc.isenabled():
+            return True
+        time.sleep(0.01)
+    return False
+
+
+def test_a_rebuilds_cyclic_garbage_is_collected_after_it_not_during_it(monkeypatch):
+    monkeypatch.setattr(preview, "IDLE", 0.5)
+    collector = preview.Collector()
+    try:
+        collector.pause()  # a rebuild begins
+        assert not gc.isenabled()
+        garbage = weakref.ref(_Cycle())
+        kept = [[index] for index in range(50_000)]  # what would have set off the collector's passes
+        assert not _collected(garbage, 0.3)
+        collector.settle()  # the rebuild is over
+        time.sleep(0.1)
+        assert garbage() is not None and not gc.isenabled()  # not on the way to the browsers' reload
+        assert _collected(garbage, 2)
+
+        collector.pause()
+        garbage = weakref.ref(_Cycle())
+        collector.settle()
+        collector.pause()  # a save before the collection: it waits until after this rebuild too
+        assert not _collected(garbage, 0.8) and not gc.isenabled()
+        collector.settle()
+        assert _collected(garbage, 2)
+        assert kept
+    finally:
+        collector.stop()
+        gc.unfreeze()
+    assert gc.isenabled()
