@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import filecmp
 import gc
+import threading
 import time
 import tracemalloc
 import weakref
@@ -233,6 +234,9 @@ def _collected(ref: weakref.ref, within: float) -> bool:
 
 
 def test_a_rebuilds_cyclic_garbage_is_collected_after_it_not_during_it(monkeypatch):
+    for waiting in threading.enumerate():  # the collections earlier tests' rebuilds left waiting
+        if isinstance(waiting, threading.Timer):
+            waiting.join()
     monkeypatch.setattr(preview, "IDLE", 0.5)
     collector = preview.Collector()
     try:
