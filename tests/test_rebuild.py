@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import filecmp
 import gc
-import threading
-import time
 import tracemalloc
 import weakref
 
@@ -223,42 +221,15 @@ class _Cycle:
         self.me = self
 
 
-def _collected(ref: weakref.ref, within: float) -> bool:
-    """Whether the object is collected, and the collector running again, within that time."""
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        if ref() is None and gc.isenabled():
-            return True
-        time.sleep(0.01)
-    return False
-
-
-def test_a_rebuilds_cyclic_garbage_is_collected_after_it_not_during_it(monkeypatch):
-    for waiting in threading.enumerate():  # the collections earlier tests' rebuilds left waiting
-        if isinstance(waiting, threading.Timer):
-            waiting.join()
-    monkeypatch.setattr(preview, "IDLE", 0.5)
-    collector = preview.Collector()
+def test_a_rebuilds_cyclic_garbage_waits_for_its_end_and_is_collected_then_not_frozen():
+    preview.pause_collector()  # a rebuild begins
     try:
-        collector.pause()  # a rebuild begins
         assert not gc.isenabled()
         garbage = weakref.ref(_Cycle())
         kept = [[index] for index in range(50_000)]  # what would have set off the collector's passes
-        assert not _collected(garbage, 0.3)
-        collector.settle()  # the rebuild is over
-        time.sleep(0.1)
-        assert garbage() is not None and not gc.isenabled()  # not on the way to the browsers' reload
-        assert _collected(garbage, 2)
-
-        collector.pause()
-        garbage = weakref.ref(_Cycle())
-        collector.settle()
-        collector.pause()  # a save before the collection: it waits until after this rebuild too
-        assert not _collected(garbage, 0.8) and not gc.isenabled()
-        collector.settle()
-        assert _collected(garbage, 2)
-        assert kept
+        assert garbage() is not None and kept
+        preview.settle(builds=1)  # the rebuild is over; not one whose settling scans the frozen
+        assert garbage() is None and gc.isenabled()
     finally:
-        collector.stop()
+        gc.enable()
         gc.unfreeze()
-    assert gc.isenabled()

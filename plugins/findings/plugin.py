@@ -43,7 +43,7 @@ from .generate import CLASH, REQUIRED_EXTENSIONS, clashes, footer, make_site, wr
 from .models import Settings
 from .paths import finding_path
 from .pipeline import KnowledgeBase, build_knowledge_base
-from .preview import Collector, CompiledTemplates, Contents, SearchIndex, clear, setup_of
+from .preview import CompiledTemplates, Contents, SearchIndex, clear, pause_collector, settle, setup_of
 from .problems import FindingsError, Problem, check_settings, shown_path
 from .reuse import Memo
 from .render import (SCRIPTS, Site, listed_parents, markup_template, moved_pages, pages_to_sanitize,
@@ -145,7 +145,6 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
         self.memo = Memo()  # while serving: what each rebuild takes from the last (reuse.py)
         self.builds = 0  # while serving: the builds so far
         self.compiled = CompiledTemplates()  # while serving: the theme's templates, compiled once
-        self.collector = Collector()  # while serving: when the cyclic garbage collector runs
 
     def on_startup(self, command, dirty):
         self.serving, self.dirty = command == "serve", dirty
@@ -188,7 +187,7 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
                 self.setup = setup
                 self._forget_built()
             elif self.builds:  # a rebuild of what changed: the cyclic garbage collector waits until after it
-                self.collector.pause()
+                pause_collector()
         try:
             self.kb = build_knowledge_base(self.root, self.settings, pages, shown_path(docs, self.root), memo=self.memo)
         except FindingsError as error:
@@ -393,7 +392,7 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
             for name in ("index.html", "404.html"):
                 (Path(config.site_dir) / name).write_text(page, encoding="utf-8")
             self._forget_built()  # once fixed, all is built again
-            self.collector.settle()
+            settle(self.builds)
             return
         self.memo.prune()
         index = Path(config.site_dir) / "search" / "search_index.json"
@@ -409,18 +408,14 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
             else:
                 write_index(data, index)
         if self.serving:
-            self.collector.settle()
+            settle(self.builds)
             self.builds += 1
 
     on_post_build = CombinedEvent(_return_memory, _finish)
 
     def on_build_error(self, error):
         if self.serving:
-            self.collector.settle()
-
-    def on_shutdown(self):
-        if self.serving:
-            self.collector.stop()
+            settle(self.builds)
 
     def on_serve(self, server, config, builder):
         settings = self.settings or Settings.model_construct()  # invalid settings: watch the default places

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import gc
 import shutil
-import threading
 from pathlib import Path
 
 from jinja2 import BytecodeCache
@@ -79,59 +78,27 @@ class SearchIndex:
             out.write("]}")
 
 
-COLLECT_EVERY = 20  # collections between full ones, of what earlier builds left too
-IDLE = 1.0  # seconds after a build before its garbage is collected: the browsers have reloaded by then
+COLLECT_EVERY = 20  # rebuilds between full collections of the cyclic garbage collector
 
 
-class Collector:
-    """Python's cyclic garbage collector while serving. A rebuild makes hundreds of thousands of
-    objects that are freed as soon as they are dropped, or kept in the memo; at 5,000 findings
-    the collector's 250 passes over the young ones took 0.15 s of a 1.3–1.6 s rebuild, only to
-    find them alive. So it is paused for a rebuild (``pause``), and the rebuild's cyclic garbage
-    (its config, navigation and templates: about 30 MB) is collected IDLE seconds after it
-    (``settle``), once the browsers have reloaded, unless another build has begun by then: that
-    one's collection takes both. What survives is frozen out of later scans, which took 0.5 s of
-    each rebuild; every COLLECT_EVERY collections, the frozen are scanned too."""
+def pause_collector() -> None:
+    """Before a rebuild while serving: the cyclic garbage collector waits for ``settle``. It would
+    pass over the young objects 250 times a rebuild at 5,000 findings (0.1–0.15 s), and the
+    garbage that outlived those passes was frozen with what the build kept: 25 MB more memory
+    each rebuild until the next full collection."""
+    gc.disable()
 
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._later: threading.Timer | None = None
-        self._collections = 0
 
-    def pause(self) -> None:
-        with self._lock:
-            self._cancel()
-            gc.disable()
-
-    def settle(self) -> None:
-        with self._lock:
-            self._cancel()
-            self._later = threading.Timer(IDLE, self._collect)
-            self._later.daemon = True
-            self._later.start()
-
-    def stop(self) -> None:
-        """The server stops: collect as usual from now on."""
-        with self._lock:
-            self._cancel()
-            gc.enable()
-
-    def _cancel(self) -> None:
-        if self._later is not None:
-            self._later.cancel()
-            self._later = None
-
-    def _collect(self) -> None:
-        with self._lock:
-            if threading.current_thread() is not self._later:  # cancelled while it waited for the lock
-                return
-            self._later = None
-            if self._collections % COLLECT_EVERY == 0:
-                gc.unfreeze()
-            self._collections += 1
-            gc.collect()
-            gc.freeze()
-            gc.enable()
+def settle(builds: int) -> None:
+    """After a build while serving, or one that failed: what it left is collected (one pass over
+    what it made, 0.1 s at 5,000 findings), and what survives (the memo, the pages kept) is frozen
+    out of later scans, which took 0.5 s of each rebuild only to find it alive. Every
+    COLLECT_EVERY builds, the frozen are scanned too."""
+    if builds % COLLECT_EVERY == 0:
+        gc.unfreeze()
+    gc.collect()
+    gc.freeze()
+    gc.enable()
 
 
 class CompiledTemplates(BytecodeCache):
