@@ -77,10 +77,11 @@ def wait_for(server, page: str, shows, what: str, status: int | None = None) -> 
     raise AssertionError(f"{page} never showed {what}; last answer: {answer}\n{server.log.read_text()}")
 
 
-def test_serve_shows_a_problem_made_while_serving_until_it_is_fixed(project, tmp_path, page_text):
+@pytest.mark.parametrize("dirty", [False, True], ids=["serve", "serve --dirty"])
+def test_serve_shows_a_problem_made_while_serving_until_it_is_fixed(project, tmp_path, page_text, dirty):
     original = (project.root / FINDING).read_text(encoding="utf-8")
     problem = (f"{FINDING}:2:1: unknown theme 'power-dynamic' (did you mean 'power-dynamics'?)")
-    with serving(project, tmp_path) as server:
+    with serving(project, tmp_path, dirty=dirty) as server:
         wait_for(server, FINDING_PAGE, lambda html: TITLE in page_text.plain(html), "the finding")
 
         (project.root / FINDING).write_text(original.replace("theme: power-dynamics", "theme: power-dynamic"))
@@ -95,7 +96,8 @@ def test_serve_shows_a_problem_made_while_serving_until_it_is_fixed(project, tmp
     assert "Traceback" not in server.log.read_text()
 
 
-def test_serve_started_with_a_broken_record_shows_it_escaped(project, tmp_path, page_text):
+@pytest.mark.parametrize("dirty", [False, True], ids=["serve", "serve --dirty"])
+def test_serve_started_with_a_broken_record_shows_it_escaped(project, tmp_path, page_text, dirty):
     hostile = "<img src=x onerror=alert(1)>"
     project.write(HOSTILE, f"""\
         title: A claim.
@@ -103,7 +105,7 @@ def test_serve_started_with_a_broken_record_shows_it_escaped(project, tmp_path, 
         summary: Text [@kaye2020].
         citations: [kaye2020]
         """)
-    with serving(project, tmp_path) as server:
+    with serving(project, tmp_path, dirty=dirty) as server:
         status, html = wait_for(server, "", lambda html: f"{HOSTILE}:2:1: theme: '{hostile}'" in page_text.plain(html),
                                 "the problem")
         assert status == 200

@@ -297,7 +297,7 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
 
     def on_nav(self, nav, config, files):
         self.nav_pages = {page.file.src_uri: page for page in nav.pages}
-        if self.dirty:
+        if self.dirty and not self.problems:  # the error page alone has no pages to read
             self._read_unbuilt(config, files)
         self.page_urls = [file.page.url for file in files.documentation_pages() if file.page is not None]
         self.built = set()
