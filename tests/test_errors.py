@@ -202,3 +202,16 @@ def test_cite_this_finding_has_no_double_full_stop(project, build_site, tmp_path
     text = page_text.plain(citation)
     assert "Devolving power to communities would let them address local problems." in text
     assert ".." not in text
+
+
+
+
+def test_a_value_with_line_breaks_is_quoted_on_the_problems_one_line():
+    """A message may quote a value that holds line breaks (an unclosed brace in an author reads
+    the rest of the entry into it, as a random test found): the problem stays one line."""
+    from findings.problems import Problem
+    problem = Problem("bibliography.bib", 29, 1, "entry 'k0': author '{},\n  title = {A title},\r\n  year = {2020}' "
+                      "has more commas than a name can")
+    assert str(problem) == ("bibliography.bib:29:1: entry 'k0': author '{}, title = {A title}, year = {2020}' "
+                            "has more commas than a name can")
+    assert PROBLEM_LINE.match(str(problem))

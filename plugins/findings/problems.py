@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from difflib import get_close_matches
 from pathlib import Path
@@ -12,6 +13,9 @@ import yaml
 from pydantic import ValidationError
 
 from .models import Settings, slugify
+
+
+_ONE_LINE = re.compile(r"[ \t]*[\r\n]+[ \t]*")  # a line break in a quoted value: a problem is one line
 
 
 @dataclass(frozen=True, order=True)
@@ -28,7 +32,7 @@ class Problem:
             where += f":{self.line}"
             if self.column:
                 where += f":{self.column}"
-        return f"{where}: {self.message}"
+        return f"{where}: {_ONE_LINE.sub(' ', self.message)}"
 
 
 class FindingsError(Exception):
