@@ -204,8 +204,6 @@ def test_cite_this_finding_has_no_double_full_stop(project, build_site, tmp_path
     assert ".." not in text
 
 
-
-
 def test_a_value_with_line_breaks_is_quoted_on_the_problems_one_line():
     """A message may quote a value that holds line breaks (an unclosed brace in an author reads
     the rest of the entry into it, as a random test found): the problem stays one line."""

@@ -42,6 +42,14 @@ def server(tmp_path) -> LiveReloadServer:
     return LiveReloadServer(builder=lambda: None, host="127.0.0.1", port=0, root=str(tmp_path))
 
 
+def server_on_nfs(tmp_path, monkeypatch) -> LiveReloadServer:
+    """A server for a project whose folder the mount table says is on an NFS mount."""
+    mountinfo = tmp_path / "mountinfo"
+    mountinfo.write_text(f"27 1 254:0 / / rw - ext4 /dev/vda rw\n40 27 0:40 / {tmp_path} rw - nfs4 host:/x rw\n")
+    monkeypatch.setattr(watch, "MOUNTINFO", mountinfo)
+    return server(tmp_path)
+
+
 def wants_rebuild(server, within: float) -> bool:
     deadline = time.monotonic() + within
     while time.monotonic() < deadline:
@@ -87,10 +95,7 @@ def test_a_local_findings_folder_is_watched_by_the_kernels_notices(tmp_path):
 
 def test_a_findings_folder_on_a_network_mount_is_polled(tmp_path, monkeypatch):
     (tmp_path / "findings").mkdir()
-    mountinfo = tmp_path / "mountinfo"
-    mountinfo.write_text(f"27 1 254:0 / / rw - ext4 /dev/vda rw\n40 27 0:40 / {tmp_path} rw - nfs4 host:/x rw\n")
-    monkeypatch.setattr(watch, "MOUNTINFO", mountinfo)
-    served = server(tmp_path)
+    served = server_on_nfs(tmp_path, monkeypatch)
     assert not watch_path(served, tmp_path / "findings")
     assert [emitter.watch.path for emitter in served.observer.emitters] == [str(tmp_path / "findings")]
 
@@ -125,9 +130,6 @@ def test_a_local_bibliography_is_watched_by_the_kernels_notices_through_its_fold
 def test_a_bibliography_on_a_network_mount_is_polled(tmp_path, monkeypatch):
     bib = tmp_path / "bibliography.bib"
     bib.write_text("")
-    mountinfo = tmp_path / "mountinfo"
-    mountinfo.write_text(f"27 1 254:0 / / rw - ext4 /dev/vda rw\n40 27 0:40 / {tmp_path} rw - nfs4 host:/x rw\n")
-    monkeypatch.setattr(watch, "MOUNTINFO", mountinfo)
-    served = server(tmp_path)
+    served = server_on_nfs(tmp_path, monkeypatch)
     assert not watch_path(served, bib)
     assert len(served.observer.emitters) == 1  # MkDocs' own poll of the file
