@@ -77,6 +77,18 @@ class Converter:
         """The keys of the marks in a page's Markdown, to ``use`` when the page is reused."""
         return tuple(key for _, key in _ANY_MARK.findall(markdown))
 
+    def carried(self, markdown: str) -> dict[str, str]:
+        """The HTML of the marks in a page's Markdown, taken out of this converter: what a forked
+        process that rendered the page sends with it (``receive``)."""
+        return {key: self._html.pop(key) for key in set(self.marks(markdown))}
+
+    def receive(self, markdown: str, html: dict[str, str]) -> None:
+        """Take a page another process rendered, with the HTML of its marks (``carried``)."""
+        self._html.update(html)
+        self._used.update(html)
+        if self._holders is not None:
+            self._hold(markdown)
+
     def use(self, keys: tuple[str, ...]) -> None:
         """Keep the HTML of a page reused from the last build (its Markdown holds these marks)."""
         self._used.update(keys)
@@ -96,9 +108,15 @@ class Converter:
 
     def release_after(self, pages: Iterable[str]) -> None:
         """For a build that keeps nothing for the next: drop each HTML once every one of these
-        pages (their Markdown) that holds its mark is filled, rather than hold all of it (a
-        quarter of the memory at 16,000 findings) until the build ends."""
-        self._holders = Counter(held for markdown in pages for held in set(_ANY_MARK.findall(markdown)))
+        pages (their Markdown), and of those ``received`` later, that holds its mark is filled,
+        rather than hold all of it (a quarter of the memory at 16,000 findings) until the build ends."""
+        self._holders = Counter()
+        for markdown in pages:
+            self._hold(markdown)
+
+    def _hold(self, markdown: str) -> None:
+        """Count a page that holds these marks, until it is filled."""
+        self._holders.update(set(_ANY_MARK.findall(markdown)))
 
     def fill(self, html: str, late: bool = False) -> str:
         """A converted page with each mark replaced by its HTML; ``late``, the marks of the

@@ -2,8 +2,9 @@
 
 A full build reads thousands of files and renders thousands of pages, one core busy and the
 others idle (MkDocs builds in one thread). A forked child sees what is in memory as it is, does
-its share (``shared``: of the finding files or the pages; ``beside``: the bibliography, while the
-findings load) and sends the result back through a pipe, pickled. Off Linux (Windows
+its share (``shared``: of the finding files; ``beside``: the bibliography, while the findings
+load; ``streamed``: the pages, while MkDocs reads those before them) and sends the result back,
+pickled. Off Linux (Windows
 has no fork; on macOS some system libraries are unsafe in a forked child), where the process
 runs threads (``mkdocs serve``: a forked child would have none of them), with one core, or for
 a little work, everything is done here, in order. A child that fails has its share done again
@@ -14,10 +15,12 @@ from __future__ import annotations
 import os
 import pickle
 import signal
+import struct
 import sys
+import tempfile
 import threading
 from contextlib import contextmanager
-from typing import Any, Callable, Iterator, Sequence, TypeVar
+from typing import Any, Callable, Generic, Iterable, Iterator, Sequence, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -89,6 +92,127 @@ def beside(work: Callable[[], R]) -> Iterator[Callable[[], R]]:
         yield result
     finally:
         _stop(children)
+
+
+class _Maker:
+    """A forked child making results for a share of the items, in order, and what this process
+    has read of them."""
+
+    BATCH = 25  # results written at once
+
+    def __init__(self, make: Callable[[Sequence[T]], Iterable[R]], share: Sequence[T]) -> None:
+        self.make, self.share = make, share
+        self.received = 0  # results read so far (by this process, or made here)
+        self.here: Iterator[R] | None = None  # the rest of the share, made here once the child stopped
+        self.offset = 0  # in the store, where the next batch begins
+        self.store = tempfile.TemporaryFile()
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover (the child; coverage does not follow it)
+            os.close(read)
+            code = 1
+            try:
+                batch: list = []
+                for result in make(share):
+                    batch.append(result)
+                    if len(batch) == self.BATCH:
+                        self._send(batch, write)
+                        batch = []
+                if batch:
+                    self._send(batch, write)
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(write)
+        self.pid: int | None = pid
+        self.read = read
+
+    def _send(self, batch: list, pipe: int) -> None:
+        data = memoryview(pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL))
+        size = len(data)
+        while data:
+            data = data[os.write(self.store.fileno(), data):]
+        os.write(pipe, struct.pack("=Q", size))  # 8 bytes: written whole, at once
+
+    def next_results(self) -> list[R]:
+        """The child's next batch; once it has stopped, the next result, made here."""
+        if self.here is None:
+            batch = self._read()
+            if batch is not None:
+                self.received += len(batch)
+                if self.received == len(self.share):
+                    self.end()
+                return batch
+            self.here = iter(self.make(self.share[self.received:]))
+        self.received += 1
+        return [next(self.here)]
+
+    def _read(self) -> list[R] | None:
+        """The next batch the child wrote, or None if it stopped before writing one."""
+        if self.pid is None:
+            return None
+        size = os.read(self.read, 8)
+        if len(size) < 8:
+            self.end()
+            return None
+        (length,) = struct.unpack("=Q", size)
+        data = bytearray()
+        while len(data) < length:
+            data += os.pread(self.store.fileno(), length - len(data), self.offset + len(data))
+        self.offset += length
+        return pickle.loads(data)
+
+    def end(self, kill: bool = False) -> None:
+        """Wait for the child to end (``kill``: stop it first)."""
+        if self.pid is None:
+            return
+        if kill:
+            os.kill(self.pid, signal.SIGKILL)
+        os.waitpid(self.pid, 0)
+        os.close(self.read)
+        self.store.close()
+        self.pid = None
+
+
+class Stream(Generic[R]):
+    """What ``make`` yields for each of a sequence of items, made by k forked children while this
+    process goes on: child j makes items j, j + k, … in order. Each writes its results a batch at
+    a time to a temporary file and says through a pipe how long each batch is, so it never waits
+    for this process to read (a pipe holds 64 kB; a build's pages, tens of megabytes). A child
+    that stops early has the rest of its share made here, as it is asked for."""
+
+    def __init__(self, make: Callable[[Sequence[T]], Iterable[R]], items: Sequence[T], children: int) -> None:
+        self._got: dict[int, R] = {}
+        self._makers: list[_Maker] = []
+        try:
+            for j in range(children):
+                self._makers.append(_Maker(make, items[j::children]))
+        except BaseException:
+            self.close()
+            raise
+
+    def get(self, index: int) -> R:
+        """The result for ``items[index]``; each is given once."""
+        k = len(self._makers)
+        maker = self._makers[index % k]
+        while index // k >= maker.received:
+            first = maker.received
+            for offset, result in enumerate(maker.next_results()):
+                self._got[(first + offset) * k + index % k] = result
+        return self._got.pop(index)
+
+    def close(self) -> None:
+        """Stop the children still making results that will not be asked for."""
+        for maker in self._makers:
+            maker.end(kill=True)
+
+
+def streamed(make: Callable[[Sequence[T]], Iterable[R]], items: Sequence[T]) -> Stream[R] | None:
+    """``make`` (the results for a share of ``items``, in order) begun in forked children, this
+    process reading each result when it wants it (``Stream.get``), and working meanwhile; None
+    where this process may not fork, or for a little work (it then makes them itself)."""
+    n = processes_for(len(items))
+    return Stream(make, items, n - 1) if n > 1 else None
 
 
 def _fork(work: Callable[[], Any], state: Callable[[], Any]) -> tuple[int, int]:

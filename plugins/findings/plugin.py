@@ -47,7 +47,8 @@ from .preview import CompiledTemplates, Contents, SearchIndex, clear, pause_coll
 from .problems import FindingsError, Problem, check_settings, shown_path
 from .reuse import Memo
 from .render import (SCRIPTS, Site, listed_parents, markup_template, moved_pages, pages_to_sanitize,
-                     reference_list_url, render_blocks, render_pages, sanitize_html, script_files, unlisted_pages)
+                     reference_list_url, render_blocks, render_pages, sanitize_html, script_files, stream_pages,
+                     StreamedPages, unlisted_pages)
 from .search import add_synonyms, write_index
 from .watch import watch_path
 
@@ -118,6 +119,29 @@ class GeneratedFile(File):
         return self.changed
 
 
+class StreamedFile(GeneratedFile):
+    """A generated page that forked children render while MkDocs reads the pages before it
+    (StreamedPages): its Markdown is theirs once MkDocs first reads it."""
+
+    markdown_of: Callable[[str], str]
+
+    @classmethod
+    def streamed(cls, config, path: str, inclusion: InclusionLevel, markdown_of: Callable[[str], str]) -> StreamedFile:
+        file = cls.generated(config, path, inclusion=inclusion, content="")
+        file._content, file.markdown_of = None, markdown_of
+        return file
+
+    @property
+    def content_string(self) -> str:
+        if self._content is None:
+            self._content = self.markdown_of(self.src_uri)
+        return self._content
+
+    @property
+    def content_bytes(self) -> bytes:
+        return self.content_string.encode("utf-8")
+
+
 class FindingsPlugin(BasePlugin[FindingsConfig]):
     def __init__(self) -> None:
         self.kb: KnowledgeBase | None = None
@@ -142,6 +166,7 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
         self.page_urls: list[str] = []  # every page's URL, in the order MkDocs builds them
         self.problems: list[Problem] = []  # while serving: what the error page lists
         self.converter = Converter()  # kept across rebuilds while serving (MkDocs keeps a plugin with on_startup)
+        self.stream: StreamedPages | None = None  # a plain build's pages, rendered beside it
         self.memo = Memo()  # while serving: what each rebuild takes from the last (reuse.py)
         self.builds = 0  # while serving: the builds so far
         self.compiled = CompiledTemplates()  # while serving: the theme's templates, compiled once
@@ -217,6 +242,13 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
             return Files([file for file in files if not file.is_documentation_page()])
         self.site = make_site(self.settings, config.site_name, config.site_url, config.use_directory_urls,
                               config.plugins, files.get_file_from_path("tags.md") is not None)
+        # A plain build has its pages rendered beside it while it writes the data files and MkDocs
+        # reads the pages before them (StreamedPages).
+        stream = None if self.serving or self.dirty else stream_pages(self.kb, self.site, self.converter)
+        if stream is not None and any(files.get_file_from_path(path) for path in stream.paths):
+            stream.close()  # a file of the docs folder at a page's path is compared with the page (_present)
+            stream = None
+        self.stream = stream
         rendered = cache(lambda: written_pages(self.kb, self.site, config.markdown_extensions, config.mdx_configs))
         data: dict[str, str | bytes | None] = export_files(self.kb, self.site) | moved_pages(self.kb, self.site) | script_files()
         present = _present(files, data, rendered)
@@ -227,7 +259,7 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
                     _write(Path(config.site_dir) / path, content)
             # No content: MkDocs finds each file where it would copy it to.
             data = {path: content if path in excluded else None for path, content in data.items()}
-        pages = render_pages(self.kb, self.site, converter=self.converter)
+        pages = dict.fromkeys(stream.paths, "") if stream else render_pages(self.kb, self.site, converter=self.converter)
         present |= _present(files, pages, rendered)
         if not self.serving:
             self.converter.release_after(pages.values())
@@ -253,7 +285,9 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
                 continue
             inclusion = InclusionLevel.NOT_IN_NAV if path in unlisted else InclusionLevel.UNDEFINED
             file = self.made.get(path)
-            if file is None or path in changed or file.listed is not inclusion:
+            if stream is not None and path in pages:
+                file = StreamedFile.streamed(config, path, inclusion, stream.markdown)
+            elif file is None or path in changed or file.listed is not inclusion:
                 source = {"content": content} if content is not None else {"abs_src_path": os.path.join(config.site_dir, path)}
                 file = GeneratedFile.generated(config, path, inclusion=inclusion, **source)
                 file.listed = inclusion
@@ -385,6 +419,7 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
 
     @event_priority(-100)  # after the search plugin, wherever the plugins list it
     def _finish(self, config):
+        self._close_stream()
         if self.problems:  # the home page, and (as 404.html) every other page, while serving
             page = markup_template("serve-error.html.j2").render(site_name=config.site_name, problems=self.problems)
             for built in self.written.values():  # no page but the error page (--dirty keeps built pages)
@@ -413,7 +448,14 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
 
     on_post_build = CombinedEvent(_return_memory, _finish)
 
+    def _close_stream(self) -> None:
+        """Stop rendering pages MkDocs will not read (a build that failed, or left some out)."""
+        if self.stream is not None:
+            self.stream.close()
+            self.stream = None
+
     def on_build_error(self, error):
+        self._close_stream()
         if self.serving:
             settle(self.builds)
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files as package_files
 from itertools import chain
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 import nh3
 from jinja2 import Environment, PackageLoader, StrictUndefined
@@ -24,7 +24,7 @@ from .citations import Cite
 from .datafiles import FEED_PATH, SOURCE_FILES, downloads
 from .escaping import attribute, text, url
 from .convert import Converter
-from .forked import processes_for, shared
+from .forked import Stream, processes_for, shared, streamed
 from .models import Citation, EvidenceMap
 from .paths import (BIBLIOGRAPHY_PATH, BROWSE_PATH, EVIDENCE_MAP_PATH, QUESTIONS_PATH, STRENGTH_PATH,
                     THEMES_INDEX_PATH, UNLISTED_FOLDERS, facet_path, finding_path, page_url, relative_url, source_path,
@@ -119,14 +119,8 @@ def markup_template(name: str):
 THIN = 1
 
 
-def render_pages(kb: KnowledgeBase, site: Site, made_safe: Callable[[str], str] | None = None,
-                 converter: Converter | None = None) -> dict[str, str]:
-    """Every generated page: path in the docs folder → Markdown, its citations already linked.
-    ``made_safe`` rewrites each summary that is not plain prose as it is written (`findings
-    generate` makes it sanitised HTML); without it, the pages_to_sanitize are sanitised once
-    converted to HTML, as the plugin does. With a ``converter`` (the plugin's), each plain
-    summary and each HTML block of a page is a mark for its HTML, put in after MkDocs has
-    converted the page around it; without one, they are written into the page."""
+def _planned_pages(kb: KnowledgeBase) -> dict[str, tuple[str, dict]]:
+    """Every generated page: path in the docs folder → its template and what the template shows."""
     pages = {THEMES_INDEX_PATH: ("themes-index.md.j2", {})}
     for theme in kb.themes:
         pages[theme_path(theme.id)] = ("theme.md.j2", {"theme": theme, "records": kb.by_theme.get(theme.id, [])})
@@ -165,6 +159,12 @@ def render_pages(kb: KnowledgeBase, site: Site, made_safe: Callable[[str], str] 
         "kinds": kb.kinds})
     pages[BIBLIOGRAPHY_PATH] = ("bibliography.md.j2", {})
     pages[QUESTIONS_PATH] = ("questions.md.j2", {})
+    return pages
+
+
+def _page_maker(kb: KnowledgeBase, site: Site, made_safe: Callable[[str], str] | None,
+                converter: Converter | None) -> Callable[[str, str, dict], str]:
+    """What makes a planned page's Markdown (path, template, context → Markdown): see render_pages."""
     summaries: dict[tuple[str, str], str] = {}  # a summary is linked once for all pages at the same depth
 
     def page(path: str, template: str, context: dict) -> str:
@@ -178,21 +178,79 @@ def render_pages(kb: KnowledgeBase, site: Site, made_safe: Callable[[str], str] 
         if converter:
             converter.use(marks)
         return markdown
+    return page
+
+
+def _prepare(kb: KnowledgeBase, pages: dict[str, tuple[str, dict]]) -> None:
+    """Make, before forking, what every process rendering pages reads: once, here."""
+    kb.strength, kb.reference_html, kb.linker  # noqa: B018 (cached properties)
+    for name in {template for template, _ in pages.values()}:
+        _ENV.get_template(name)
+
+
+def render_pages(kb: KnowledgeBase, site: Site, made_safe: Callable[[str], str] | None = None,
+                 converter: Converter | None = None) -> dict[str, str]:
+    """Every generated page: path in the docs folder → Markdown, its citations already linked.
+    ``made_safe`` rewrites each summary that is not plain prose as it is written (`findings
+    generate` makes it sanitised HTML); without it, the pages_to_sanitize are sanitised once
+    converted to HTML, as the plugin does. With a ``converter`` (the plugin's), each plain
+    summary and each HTML block of a page is a mark for its HTML, put in after MkDocs has
+    converted the page around it; without one, they are written into the page."""
+    pages = _planned_pages(kb)
+    page = _page_maker(kb, site, made_safe, converter)
 
     def work(share: list[tuple[str, tuple[str, dict]]]) -> list[tuple[str, str]]:
         return [(path, page(path, template, context)) for path, (template, context) in share]
 
     items = list(pages.items())
     with cyclic_gc_paused():
-        if processes_for(len(items)) > 1 and not kb.memo.keep:  # what every share reads is made once, here
-            kb.strength, kb.reference_html, kb.linker  # noqa: B018 (cached properties)
-            for name in {template for template, _ in pages.values()}:
-                _ENV.get_template(name)
+        if processes_for(len(items)) > 1 and not kb.memo.keep:
+            _prepare(kb, pages)
             made = dict(chain.from_iterable(shared(work, items, converter.state, converter.take) if converter
                                             else shared(work, items)))
         else:
             made = dict(work(items))
     return {path: made[path] for path in pages}
+
+
+class StreamedPages:
+    """The generated pages of a build that keeps nothing for the next, rendered by forked
+    children (forked.py) while this process goes on: MkDocs reads the pages before them (and
+    the plugin writes the data files) as they render. ``paths`` in the order they render, which
+    is the order to hand MkDocs the pages in; ``markdown(path)``, once per page, waits for it.
+    Each page comes with the HTML of its marks, which the plugin's converter is given."""
+
+    def __init__(self, paths: list[str], stream: Stream[tuple[str, dict[str, str]]], converter: Converter) -> None:
+        self.paths = paths
+        self._index = {path: number for number, path in enumerate(paths)}
+        self._stream, self._converter = stream, converter
+
+    def markdown(self, path: str) -> str:
+        markdown, html = self._stream.get(self._index[path])
+        self._converter.receive(markdown, html)
+        return markdown
+
+    def close(self) -> None:
+        """Stop rendering pages no one will read (the build failed)."""
+        self._stream.close()
+
+
+def stream_pages(kb: KnowledgeBase, site: Site, converter: Converter) -> StreamedPages | None:
+    """The generated pages as render_pages makes them with the plugin's ``converter``, rendered
+    beside this process (StreamedPages); None where it may not fork: render_pages then."""
+    pages = _planned_pages(kb)
+    items = list(pages.items())
+
+    def make(share: list[tuple[str, tuple[str, dict]]]) -> Iterator[tuple[str, dict[str, str]]]:
+        page = _page_maker(kb, site, None, converter)
+        with cyclic_gc_paused():  # the child ends once its share is made
+            for path, (template, context) in share:
+                markdown = page(path, template, context)
+                yield markdown, converter.carried(markdown)
+
+    _prepare(kb, pages)
+    stream = streamed(make, items)
+    return StreamedPages(list(pages), stream, converter) if stream is not None else None
 
 
 # What each page is made from, for its fingerprint (reuse.py), besides the settings: its
