@@ -55,8 +55,8 @@ def test_the_site_built_with_pages_rendered_in_three_processes_is_the_site_built
     site = tmp_path / "site"
     build(load_config(str(sample_root / "mkdocs.yml"), site_dir=str(site)))
     # one child parsed the bibliography, two read a share of the finding files each, two rendered pages
-    # (streamed: the pages are read as MkDocs reads them)
-    assert len(three_processes) == 5
+    # (streamed: the pages are read as MkDocs reads them), one wrote the data files MkDocs is not given
+    assert len(three_processes) == 6
     built = sorted(str(p.relative_to(built_site)) for p in built_site.rglob("*") if p.is_file())
     assert built == sorted(str(p.relative_to(site)) for p in site.rglob("*") if p.is_file())
     compared = [path for path in built if not path.startswith("sitemap.xml")]
@@ -202,7 +202,7 @@ def test_a_failed_build_leaves_no_page_rendering(copy_sample, three_processes):
     config.write_text(config.read_text() + "\nhooks:\n  - hook.py\n")
     with pytest.raises((RuntimeError, Abort, PluginError)):
         build(load_config(str(config), site_dir=str(copy_sample / "site")))
-    assert len(three_processes) == 5 and _all_waited_for(three_processes)
+    assert len(three_processes) == 6 and _all_waited_for(three_processes)
 
 
 def test_no_stream_for_a_little_work_or_where_no_child_may_be_forked(monkeypatch):
@@ -211,3 +211,22 @@ def test_no_stream_for_a_little_work_or_where_no_child_may_be_forked(monkeypatch
     assert forked.streamed(_big, list(range(forked.MIN_SHARE))) is None
     monkeypatch.setattr(forked, "_threads_running", lambda: True)
     assert forked.streamed(_big, list(range(10 * forked.MIN_SHARE))) is None
+
+
+def test_work_in_background_is_done_by_a_child_and_again_here_if_the_child_fails(three_processes, tmp_path):
+    here = os.getpid()
+    done = tmp_path / "done-by"
+
+    def work():
+        done.write_text(str(os.getpid()))
+    wait = forked.in_background(work)
+    wait()
+    assert done.read_text() != str(here) and _all_waited_for(three_processes)
+
+    def failing():
+        if os.getpid() != here:
+            raise OSError("the child fails")
+        work()
+    wait = forked.in_background(failing)
+    wait()
+    assert done.read_text() == str(here) and _all_waited_for(three_processes)

@@ -3,8 +3,8 @@
 A full build reads thousands of files and renders thousands of pages, one core busy and the
 others idle (MkDocs builds in one thread). A forked child sees what is in memory as it is, does
 its share (``shared``: of the finding files; ``beside``: the bibliography, while the findings
-load; ``streamed``: the pages, while MkDocs reads those before them) and sends the result back,
-pickled. Off Linux (Windows
+load; ``streamed``: the pages, while MkDocs reads those before them; ``in_background``: writing
+the data files) and sends the result back, pickled. Off Linux (Windows
 has no fork; on macOS some system libraries are unsafe in a forked child), where the process
 runs threads (``mkdocs serve``: a forked child would have none of them), with one core, or for
 a little work, everything is done here, in order. A child that fails has its share done again
@@ -213,6 +213,26 @@ def streamed(make: Callable[[Sequence[T]], Iterable[R]], items: Sequence[T]) -> 
     where this process may not fork, or for a little work (it then makes them itself)."""
     n = processes_for(len(items))
     return Stream(make, items, n - 1) if n > 1 else None
+
+
+def in_background(work: Callable[[], None]) -> Callable[[], None]:
+    """``work`` begun in a forked child while this process goes on (writing files: the child
+    waits on the disk, not this process), at a lower priority, taking the cores' idle time; call
+    what this returns to wait for it to end, and to have it done here if the child failed. Where
+    this process may not fork, it is done at once."""
+    if not _may_fork():
+        work()
+        return lambda: None
+
+    def niced() -> None:
+        os.nice(10)
+        work()
+    children = [_fork(niced, lambda: None)]
+
+    def wait() -> None:
+        if children and not _received(*children.pop(), lambda state: None)[0]:
+            work()
+    return wait
 
 
 def _fork(work: Callable[[], Any], state: Callable[[], Any]) -> tuple[int, int]:

@@ -1,9 +1,10 @@
 """The MkDocs plugin: a thin adapter from MkDocs events to the core stages.
 
 on_config reads the settings; on_pre_build loads and checks every record (a problem stops the
-build before anything is written); on_files adds the generated pages and data files;
-on_page_markdown fills in the findings blocks and links inline citations on hand-written pages
-(generated pages come with theirs linked); on_page_content puts each summary's HTML, converted
+build before anything is written); on_files adds the generated pages and data files (a plain
+build has the pages rendered by forked processes, render.StreamedPages, while it writes the data
+files and MkDocs reads the pages before them); on_page_markdown fills in the findings blocks and
+links inline citations on hand-written pages (generated pages come with theirs linked); on_page_content puts each summary's HTML, converted
 once (convert.py), and the HTML blocks its template wrote in its generated page, and sanitises the
 pages that hold record Markdown other than plain prose; on_post_page puts in the blocks search
 does not index, once the search plugin has read the page; on_post_build gives back the memory
@@ -38,6 +39,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel, set_exclusions
 
 from .convert import Converter
 from .datafiles import encoded
+from .forked import in_background
 from .export import export_files
 from .generate import CLASH, REQUIRED_EXTENSIONS, clashes, footer, make_site, written_pages
 from .models import Settings
@@ -96,6 +98,12 @@ def _write(path: Path, content: str | bytes) -> None:
     source is where it would copy it)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(encoded(content))
+
+
+def _write_all(site: Path, data: dict[str, str | bytes]) -> None:
+    """Write data files (path in the site → content) into the site folder."""
+    for path, content in data.items():
+        _write(site / path, content)
 
 
 class FindingsConfig(Config):
@@ -167,6 +175,7 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
         self.problems: list[Problem] = []  # while serving: what the error page lists
         self.converter = Converter()  # kept across rebuilds while serving (MkDocs keeps a plugin with on_startup)
         self.stream: StreamedPages | None = None  # a plain build's pages, rendered beside it
+        self.writing: Callable[[], None] = lambda: None  # waits until a plain build's data files are written
         self.memo = Memo()  # while serving: what each rebuild takes from the last (reuse.py)
         self.builds = 0  # while serving: the builds so far
         self.compiled = CompiledTemplates()  # while serving: the theme's templates, compiled once
@@ -252,11 +261,18 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
         rendered = cache(lambda: written_pages(self.kb, self.site, config.markdown_extensions, config.mdx_configs))
         data: dict[str, str | bytes | None] = export_files(self.kb, self.site) | moved_pages(self.kb, self.site) | script_files()
         present = _present(files, data, rendered)
+        named = _bulk_data_named(self.pages)
         if not self.dirty:  # written into the site now, so their text is not held while the pages are made and built
             excluded = _excluded(data, config, self.serving)  # handed to MkDocs as before, which leaves them out
+            bulk = {}  # those MkDocs is not given: written by a forked child (the disk is slow with tens of thousands)
             for path, content in data.items():
-                if path not in excluded:
+                if path in excluded:
+                    continue
+                if self._left_out(path, True, True, named):
+                    bulk[path] = content
+                else:
                     _write(Path(config.site_dir) / path, content)
+            self.writing = in_background(lambda: _write_all(Path(config.site_dir), bulk))
             # No content: MkDocs finds each file where it would copy it to.
             data = {path: content if path in excluded else None for path, content in data.items()}
         pages = dict.fromkeys(stream.paths, "") if stream else render_pages(self.kb, self.site, converter=self.converter)
@@ -277,7 +293,6 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
         for path in gone:  # a finding deleted while serving: its built page goes too
             Path(self.written.pop(path)).unlink(missing_ok=True)
         made: dict[str, GeneratedFile] = {}
-        named = _bulk_data_named(self.pages)
         for path, content in generated.items():
             if path in present:
                 files.remove(files.get_file_from_path(path))
@@ -419,7 +434,7 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
 
     @event_priority(-100)  # after the search plugin, wherever the plugins list it
     def _finish(self, config):
-        self._close_stream()
+        self._end_forked_work()
         if self.problems:  # the home page, and (as 404.html) every other page, while serving
             page = markup_template("serve-error.html.j2").render(site_name=config.site_name, problems=self.problems)
             for built in self.written.values():  # no page but the error page (--dirty keeps built pages)
@@ -448,14 +463,17 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
 
     on_post_build = CombinedEvent(_return_memory, _finish)
 
-    def _close_stream(self) -> None:
-        """Stop rendering pages MkDocs will not read (a build that failed, or left some out)."""
+    def _end_forked_work(self) -> None:
+        """Stop rendering pages MkDocs will not read (a build that failed, or left some out), and
+        wait until the data files are written."""
         if self.stream is not None:
             self.stream.close()
             self.stream = None
+        self.writing()
+        self.writing = lambda: None
 
     def on_build_error(self, error):
-        self._close_stream()
+        self._end_forked_work()
         if self.serving:
             settle(self.builds)
 
