@@ -28,7 +28,9 @@ STAGES = ("load", "render", "export", "link", "sanitize")
 
 
 def run(cmd: list[str], cwd: Path, log: Path) -> tuple[float, int, str]:
-    """Run ``cmd``; wall seconds, peak RSS in bytes (this child alone, from wait4) and its output."""
+    """Run ``cmd``; wall seconds, peak RSS in bytes (this child alone, from wait4) and its output.
+    The disk is synced first, so the writing the last step left pending does not fall in this one."""
+    os.sync()
     with open(log, "w") as out:
         start = time.perf_counter()
         process = subprocess.Popen(cmd, cwd=cwd, env=ENV, stdout=out, stderr=subprocess.STDOUT)
