@@ -1,16 +1,19 @@
 """The MkDocs plugin: a thin adapter from MkDocs events to the core stages.
 
 on_config reads the settings; on_pre_build loads and checks every record (a problem stops the
-build before anything is written); on_files adds the generated pages and data files (a plain
-build has the pages rendered by forked processes, render.StreamedPages, while it writes the data
-files and MkDocs reads the pages before them); on_page_markdown fills in the findings blocks and
-links inline citations on hand-written pages (generated pages come with theirs linked); on_page_content puts each summary's HTML, converted
+build before anything is written); on_files adds the generated pages and data files;
+on_page_markdown fills in the findings blocks and links inline citations on hand-written pages
+(generated pages come with theirs linked); on_page_content puts each summary's HTML, converted
 once (convert.py), and the HTML blocks its template wrote in its generated page, and sanitises the
 pages that hold record Markdown other than plain prose; on_post_page puts in the blocks search
 does not index, once the search plugin has read the page; on_post_build gives back the memory
 the built pages held, then, after Material's search plugin has written its index, adds the
-synonyms to it; on_serve watches the records (watch.py). A plain build writes the data files straight into
-the site, so that their text is not held while the pages are built.
+synonyms to it; on_serve watches the records (watch.py).
+
+A plain build writes the data files straight into the site, so that their text is not held while
+the pages are built: those MkDocs is not given (thousands) by a forked child. Its pages are
+rendered by forked children too (render.StreamedPages), in the order MkDocs reads them, while
+MkDocs reads the pages before them: MkDocs builds on one core.
 
 While serving, each rebuild takes from the last what it can (reuse.py: the records, references
 and pages whose inputs did not change; preview.py: the files and pages MkDocs need not build
@@ -39,8 +42,8 @@ from mkdocs.structure.files import File, Files, InclusionLevel, set_exclusions
 
 from .convert import Converter
 from .datafiles import encoded
-from .forked import in_background
 from .export import export_files
+from .forked import in_background
 from .generate import CLASH, REQUIRED_EXTENSIONS, clashes, footer, make_site, written_pages
 from .models import Settings
 from .paths import finding_path
@@ -251,8 +254,6 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
             return Files([file for file in files if not file.is_documentation_page()])
         self.site = make_site(self.settings, config.site_name, config.site_url, config.use_directory_urls,
                               config.plugins, files.get_file_from_path("tags.md") is not None)
-        # A plain build has its pages rendered beside it while it writes the data files and MkDocs
-        # reads the pages before them (StreamedPages).
         stream = None if self.serving or self.dirty else stream_pages(self.kb, self.site, self.converter)
         if stream is not None and any(files.get_file_from_path(path) for path in stream.paths):
             stream.close()  # a file of the docs folder at a page's path is compared with the page (_present)
@@ -264,7 +265,7 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
         named = _bulk_data_named(self.pages)
         if not self.dirty:  # written into the site now, so their text is not held while the pages are made and built
             excluded = _excluded(data, config, self.serving)  # handed to MkDocs as before, which leaves them out
-            bulk = {}  # those MkDocs is not given: written by a forked child (the disk is slow with tens of thousands)
+            bulk = {}  # those MkDocs is not given: written by a forked child (kept here until it is done)
             for path, content in data.items():
                 if path in excluded:
                     continue
@@ -305,7 +306,7 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
             elif file is None or path in changed or file.listed is not inclusion:
                 source = {"content": content} if content is not None else {"abs_src_path": os.path.join(config.site_dir, path)}
                 file = GeneratedFile.generated(config, path, inclusion=inclusion, **source)
-                file.listed = inclusion
+            file.listed = inclusion
             file.changed = path in changed or (self.dirty and not os.path.isfile(file.abs_dest_path))
             self.written[path] = file.abs_dest_path
             files.append(file)
