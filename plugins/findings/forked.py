@@ -106,26 +106,18 @@ class _Maker:
         self.here: Iterator[R] | None = None  # the rest of the share, made here once the child stopped
         self.offset = 0  # in the store, where the next batch begins
         self.store = tempfile.TemporaryFile()
-        read, write = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # pragma: no cover (the child; coverage does not follow it)
-            os.close(read)
-            code = 1
-            try:
-                batch: list = []
-                for result in make(share):
-                    batch.append(result)
-                    if len(batch) == self.BATCH:
-                        self._send(batch, write)
-                        batch = []
-                if batch:
-                    self._send(batch, write)
-                code = 0
-            finally:
-                os._exit(code)
-        os.close(write)
+
+        def send(pipe: int) -> None:
+            batch: list = []
+            for result in make(share):
+                batch.append(result)
+                if len(batch) == self.BATCH:
+                    self._send(batch, pipe)
+                    batch = []
+            if batch:
+                self._send(batch, pipe)
+        pid, self.read = _child(send)
         self.pid: int | None = pid
-        self.read = read
 
     def _send(self, batch: list, pipe: int) -> None:
         data = memoryview(pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL))
@@ -237,15 +229,23 @@ def in_background(work: Callable[[], None]) -> Callable[[], None]:
 
 def _fork(work: Callable[[], Any], state: Callable[[], Any]) -> tuple[int, int]:
     """A child doing ``work``: its process id, and the pipe it sends the result (and ``state()``) on."""
+    def send(write: int) -> None:
+        with os.fdopen(write, "wb") as pipe:
+            result = work()
+            pickle.dump((result, state()), pipe, protocol=pickle.HIGHEST_PROTOCOL)
+    return _child(send)
+
+
+def _child(send: Callable[[int], None]) -> tuple[int, int]:
+    """A forked child running ``send`` (given the pipe's writing end), then ending: 0 if it
+    returned, 1 if it raised. Its process id, and the pipe's reading end."""
     read, write = os.pipe()
     pid = os.fork()
     if pid == 0:  # pragma: no cover (the child; coverage does not follow it)
         os.close(read)
         code = 1
         try:
-            with os.fdopen(write, "wb") as pipe:
-                result = work()
-                pickle.dump((result, state()), pipe, protocol=pickle.HIGHEST_PROTOCOL)
+            send(write)
             code = 0
         finally:
             os._exit(code)

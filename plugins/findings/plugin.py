@@ -96,17 +96,13 @@ def _excluded(paths, config, serving: bool) -> set[str]:
             if not (probe.inclusion.is_in_serve() if serving else probe.inclusion.is_included())}
 
 
-def _write(path: Path, content: str | bytes) -> None:
-    """Write a data file straight into the site folder, as MkDocs would (it leaves a file whose
-    source is where it would copy it)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(encoded(content))
-
-
 def _write_all(site: Path, data: dict[str, str | bytes]) -> None:
-    """Write data files (path in the site → content) into the site folder."""
+    """Write data files (path in the site → content) straight into the site folder, as MkDocs
+    would (it leaves a file whose source is where it would copy it)."""
     for path, content in data.items():
-        _write(site / path, content)
+        target = site / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(encoded(content))
 
 
 class FindingsConfig(Config):
@@ -265,15 +261,12 @@ class FindingsPlugin(BasePlugin[FindingsConfig]):
         named = _bulk_data_named(self.pages)
         if not self.dirty:  # written into the site now, so their text is not held while the pages are made and built
             excluded = _excluded(data, config, self.serving)  # handed to MkDocs as before, which leaves them out
-            bulk = {}  # those MkDocs is not given: written by a forked child (kept here until it is done)
-            for path, content in data.items():
-                if path in excluded:
-                    continue
-                if self._left_out(path, True, True, named):
-                    bulk[path] = content
-                else:
-                    _write(Path(config.site_dir) / path, content)
-            self.writing = in_background(lambda: _write_all(Path(config.site_dir), bulk))
+            site = Path(config.site_dir)
+            kept = {path: content for path, content in data.items() if path not in excluded}
+            # Those MkDocs is not given are written by a forked child (and kept here until it is done).
+            bulk = {path: content for path, content in kept.items() if self._left_out(path, True, True, named)}
+            _write_all(site, {path: content for path, content in kept.items() if path not in bulk})
+            self.writing = in_background(lambda: _write_all(site, bulk))
             # No content: MkDocs finds each file where it would copy it to.
             data = {path: content if path in excluded else None for path, content in data.items()}
         pages = dict.fromkeys(stream.paths, "") if stream else render_pages(self.kb, self.site, converter=self.converter)
