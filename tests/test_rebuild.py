@@ -127,6 +127,25 @@ def test_a_fingerprint_changes_with_any_value_it_holds_and_never_matches_an_addr
     assert fingerprint([Shown("A", [])], {Shown: lambda item: "v1"}) != fingerprint([Shown("A", [])], {Shown: lambda item: "v2"})
 
 
+def test_a_fingerprint_leaves_no_garbage_for_the_cyclic_collector(copy_sample):
+    """Each page is fingerprinted at every rebuild while serving; what that leaves behind must
+    go as soon as it is done with, not wait (with the page's parts) for the collector's pass."""
+    from conftest import Project
+    from findings.pipeline import build_knowledge_base
+    from findings.reuse import Memo
+
+    project = Project(copy_sample)
+    kb = build_knowledge_base(project.root, project.settings(), project.pages(), memo=Memo(keep=True))
+    gc.collect()
+    gc.disable()
+    try:
+        for record in kb.findings:
+            kb.fingerprint((record, [record.finding.title], {"theme": record.finding.theme}))
+        assert gc.collect() == 0  # nothing unreachable was waiting for it
+    finally:
+        gc.enable()
+
+
 def test_a_reparsed_bibliography_converts_only_the_entries_that_changed_and_reports_every_problem(monkeypatch):
     converted = []
     real_reference = bibliography_module._reference

@@ -121,8 +121,13 @@ class KnowledgeBase:
 
     def fingerprint(self, value: object) -> str:
         """A digest of what ``value`` holds (reuse.fingerprint), its records and references by version."""
-        return fingerprint(value, {FindingRecord: lambda record: self.record_versions[record.id],
-                                   Reference: lambda reference: self.reference_versions[reference.key]})
+        return fingerprint(value, {FindingRecord: self._record_version, Reference: self._reference_version})
+
+    def _record_version(self, record: FindingRecord) -> str:
+        return self.record_versions[record.id]
+
+    def _reference_version(self, reference: Reference) -> str:
+        return self.reference_versions[reference.key]
 
     @cached_property
     def findings_version(self) -> str:
