@@ -7,7 +7,10 @@ import filecmp
 import gc
 import tracemalloc
 import weakref
+from pathlib import Path
 
+import pytest
+from hypothesis import given, settings, strategies as st
 from mkdocs.commands.build import build
 from mkdocs.config import load_config
 
@@ -162,6 +165,68 @@ def test_a_reparsed_bibliography_converts_only_the_entries_that_changed_and_repo
     assert second.references["edited"].year == "2017" and second.references["kept"] == first.references["kept"]
     assert [p.message for p in second.entry_problems["odd"]] == [p.message for p in first.entry_problems["odd"]]
     assert "undefinedname" in second.entry_problems["odd"][0].message
+
+
+# Pieces of a .bib file, good and bad, for reading a file piece by piece against reading it whole.
+_BIB_PIECES = [
+    "@book{a, author = {Kaye, Sarah}, title = {A}, year = {2020}}\n",
+    "@article{b,\n  author = {Ball, Ann},\n  title = {Mail me @ {home}},\n  year = 2019\n}\n",
+    "@book{a, title = {Same key again}, year = {2021}}\n",
+    "@misc{c, title = {One}, Title = {Two}, title = {Three}}\n",
+    "@string{lt = {Local Trust}}\n",
+    "@report(d, author = lt # { and others}, year = {2018})\n",
+    "@comment{a note @article{x, title={not an entry}}}\n",
+    "@preamble{\"\\newcommand{\\x}{y}\"}\n",
+    "Free text between entries, and an address: me@example.org\n",
+    "@book{open, title = {Never closed, year = {2020}\n",
+    "@book{nocomma title = {No comma after the key}}\n",
+    "@misc{at, note = {a line inside the entry\n@ that begins with an at sign}}\n",
+    "  @Book{Spaced,\r\n  Title = {Indented, with CRLF},\r\n}\r\n",
+    "@misc{e}\n",
+    "@\n",
+    "}\n",
+]
+
+
+@given(st.lists(st.sampled_from(_BIB_PIECES), max_size=12))
+@settings(max_examples=300, deadline=None)
+def test_a_bibliography_read_piece_by_piece_reads_as_the_whole_file_does(pieces):
+    from bibtexparser import middlewares, parse_string
+
+    text = "".join(pieces).replace("\r\n", "\n")
+
+    def read(library):
+        return ([(e.key, e.entry_type, e.start_line, [(f.key, f.value) for f in e.fields]) for e in library.entries],
+                [(s.key, s.value, s.start_line) for s in library.strings],
+                [(type(b).__name__, b.start_line, getattr(b, "key", None)) for b in library.failed_blocks])
+
+    whole = parse_string(text, parse_stack=[middlewares.NormalizeFieldKeys()])
+    assert read(bibliography_module.split_entries(text)) == read(whole)
+
+
+@pytest.mark.parametrize("path", sorted((Path(__file__).parent / "data").rglob("*.bib")), ids=lambda path: path.name)
+def test_real_bibliographies_read_piece_by_piece_give_the_same_references_and_problems(path, monkeypatch):
+    text = path.read_text(encoding="utf-8")
+
+    def parsed():
+        found = bibliography_module.parse_bibliography(text, path.name)
+        return (found.references, [str(p) for p in found.problems], found.broken,
+                {key: [str(p) for p in problems] for key, problems in found.entry_problems.items()})
+
+    by_pieces = parsed()
+    monkeypatch.setattr(bibliography_module, "split_entries", bibliography_module._parse)
+    assert by_pieces == parsed()
+
+
+def test_an_edited_entry_is_the_only_piece_of_the_file_read_again(monkeypatch):
+    text = "".join(f"@book{{k{number}, title = {{Book {number}}}, year = {{2020}}}}\n" for number in range(50))
+    bibliography_module.split_entries(text)
+    read = []
+    real_parse = bibliography_module._parse
+    monkeypatch.setattr(bibliography_module, "_parse", lambda piece: read.append(piece) or real_parse(piece))
+    library = bibliography_module.split_entries("% a new first line\n" + text.replace("Book 7}", "Book 7, edited}"))
+    assert read == ["% a new first line\n", "@book{k7, title = {Book 7, edited}, year = {2020}}\n"]
+    assert [entry.start_line for entry in library.entries][6:9] == [7, 8, 9]  # the lines of the whole file
 
 
 def test_a_build_writes_the_data_files_itself_and_still_gives_mkdocs_those_a_page_links_to(copy_sample, tmp_path,
