@@ -486,6 +486,7 @@ def _render(template: str, page: str, kb: KnowledgeBase, site: Site, context: di
             converter: Converter | None = None) -> str:
     here = posixpath.dirname(page)
     references = reference_list_link(page, site)
+    site_version = (_site_version(site), kb.settings_version) if kb.memo.keep else ()
 
     def link(target: str) -> str:
         """A relative link from this page to another page in the docs folder."""
@@ -521,7 +522,10 @@ def _render(template: str, page: str, kb: KnowledgeBase, site: Site, context: di
         ``html`` or ``summary``: their marks would not be kept with it."""
         if not kb.memo.keep:
             return macro(*values)
-        made_from = kb.fingerprint((_site_version(site), kb.settings_version, values))
+        if all(type(value) is FindingRecord for value in values):  # a listing's item: by the records' versions
+            made_from = (site_version, *(kb.record_versions[value.id] for value in values))
+        else:
+            made_from = (site_version, kb.fingerprint(values))
         return kb.memo.get("piece", (template, page, macro.name, made_from),
                            lambda: macro(*values))
 
