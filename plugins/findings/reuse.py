@@ -18,21 +18,26 @@ T = TypeVar("T")
 
 class Memo:
     """Pieces of the last builds, by kind and by what each was made from; with ``keep`` off,
-    nothing is stored and every piece is made."""
+    nothing is stored and every piece is made. A dict for each kind: a key made of the kind and
+    the piece's key would be one more object per piece per rebuild, kept until the next (tens of
+    thousands, for the cyclic garbage collector's pass after each rebuild to look at)."""
 
     def __init__(self, keep: bool = False) -> None:
         self.keep = keep
-        self._last: dict[tuple[str, Hashable], Any] = {}  # the pieces the last build asked for
-        self._pieces: dict[tuple[str, Hashable], Any] = {}  # those this build asked for so far
+        self._last: dict[str, dict[Hashable, Any]] = {}  # the pieces the last build asked for, by kind
+        self._pieces: dict[str, dict[Hashable, Any]] = {}  # those this build asked for so far
 
     def get(self, kind: str, key: Hashable, make: Callable[[], T]) -> T:
         """The piece of ``kind`` made from ``key``: the one stored, else ``make()``."""
         if not self.keep:
             return make()
-        name = (kind, key)
-        if name not in self._pieces:
-            self._pieces[name] = self._last[name] if name in self._last else make()
-        return self._pieces[name]
+        pieces = self._pieces.get(kind)
+        if pieces is None:
+            pieces = self._pieces[kind] = {}
+        if key not in pieces:
+            last = self._last.get(kind, {})
+            pieces[key] = last[key] if key in last else make()
+        return pieces[key]
 
     def prune(self) -> None:
         """After a build: drop the pieces it did not ask for (a file since edited or removed)."""
