@@ -215,25 +215,28 @@ def _build_knowledge_base(root: Path, settings: Settings, pages: dict[str, str],
     if bibliography_path is None:
         raise FindingsError(problems)
 
-    cited_keys: dict[str, set[str]] = {}
+    cited_keys: dict[str, frozenset[str]] = {}
     cited_anywhere: set[str] = set()
     summary_citations: dict[str, list[CitationMatch]] = {}
     known = digest("\n".join(sorted(keys))) if memo.keep else ""
-    for record in records:
-        summary = record.finding.summary
-        summary_citations[record.id] = memo.get("citations", (known, summary),
-                                                lambda: find_matches(summary, keys.__contains__))
+
+    def checked(record: FindingRecord) -> tuple[list[CitationMatch], list[Problem], frozenset[str]]:
+        """A finding's citations in its summary, what is wrong with them, and the keys it cites."""
+        matches = find_matches(record.finding.summary, keys.__contains__)
         document = record.document
-        summary_problems, cited = check_citations(
-            [cite for match in summary_citations[record.id] for cite in match.cites], record.path, keys,
-            lambda cite: document.line_of(("summary",), "@" + cite.key))
-        problems += summary_problems
+        found, cited = check_citations([cite for match in matches for cite in match.cites], record.path, keys,
+                                       lambda cite: document.line_of(("summary",), "@" + cite.key))
         listed = {c.key for c in record.finding.citations}
         # What the page shows as its sources, the data files and "cited by" all take from citations.
-        problems += [Problem(record.path, document.line_of(("summary",), "@" + key), 0, f"the summary cites "
-                             f"'{key}' but citations does not list it; add it to citations")
-                     for key in sorted(cited - listed)]
-        cited |= listed & keys
+        found += [Problem(record.path, document.line_of(("summary",), "@" + key), 0, f"the summary cites "
+                          f"'{key}' but citations does not list it; add it to citations")
+                  for key in sorted(cited - listed)]
+        return matches, found, frozenset(cited | (listed & keys))
+
+    for record in records:  # while serving, checked again only when its file or the keys changed
+        matches, found, cited = memo.get("citations", (known, record.path, record.version), lambda: checked(record))
+        summary_citations[record.id] = matches
+        problems += found
         cited_anywhere |= cited
         cited_keys[record.id] = cited
     cited_in_pages: dict[str, list[tuple[str, str]]] = defaultdict(list)
