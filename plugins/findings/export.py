@@ -161,12 +161,15 @@ def feed(kb: KnowledgeBase, site: Site) -> str | None:
     base = site.url.rstrip("/") + "/"
     dated = sorted((record for record in kb.findings if record.last_updated), key=lambda record: record.id)
     dated.sort(key=lambda record: record.last_updated, reverse=True)
-    entries = [{"title": record.finding.title,
+    def entry(record: FindingRecord) -> dict:
+        return {"title": record.finding.title,
                 "url": base + page_url(finding_path(record.id), site.directory_urls),
                 "published": _atom_date(record.published_on) if record.published_on else None,
                 "updated": _atom_date(record.last_updated),
                 "theme": kb.theme_by_id[record.finding.theme],
                 "summary": lead_text(kb, record.finding.summary)}
+    entries = [kb.memo.get("feed entry", (kb.record_versions.get(record.id), kb.settings_version, base,
+                                          site.directory_urls), lambda: entry(record))
                for record in dated[:FEED_LENGTH]]
     # A feed must say when it last changed: with no dated finding yet, the start of Unix time.
     updated = entries[0]["updated"] if entries else "1970-01-01T00:00:00Z"

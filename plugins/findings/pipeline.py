@@ -268,7 +268,8 @@ def _build_knowledge_base(root: Path, settings: Settings, pages: dict[str, str],
     theme_order = {t.id: i for i, t in enumerate(settings.themes)}
     history = file_dates(folder) if settings.history and folder else {}
     # The parsed files' line tables are only needed for messages: the published records drop them.
-    published = sorted((_dated(r, history.get(root / r.path)) for r in records if r.finding.status == "published"),
+    published = sorted((_dated(r, history.get(root / r.path) if history else None)
+                        for r in records if r.finding.status == "published"),
                        key=lambda r: (theme_order[r.finding.theme], r.id))
     cited_by: dict[str, list[FindingRecord]] = defaultdict(list)
     for record in published:
