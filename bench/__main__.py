@@ -18,7 +18,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .measure import STAGES, measure
+from .measure import STAGES, build_round, finish, prepare
 from .serve import EDIT_TIMEOUT, measure_serve
 
 SCALE = (1000, 2000, 4000, 8000, 16000)
@@ -144,8 +144,14 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(tempfile.mkdtemp(prefix="findings-bench-"))
     rows = []
     try:
-        for n, m in sizes:
-            row = measure(n, m, args.repeat, work / f"n{n}", args.seed, args.prose, progress=progress)
+        # Each round builds every size once, so that drift in the machine's speed over the run
+        # (minutes) hits every size alike, rather than one size's runs and not the next's.
+        prepared = [prepare(n, m, args.repeat, work / f"n{n}", args.seed, args.prose, progress) for n, m in sizes]
+        for i in range(args.repeat):
+            for size in prepared:
+                build_round(size, i, progress)
+        for (n, m), size in zip(sizes, prepared):
+            row = finish(size, progress)
             # last, as its edits change the project
             row["serve"] = measure_serve(work / f"n{n}" / "findings-site", work / f"n{n}" / "logs" / "serve.log",
                                          progress) if serve else None

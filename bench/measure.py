@@ -67,54 +67,62 @@ def stages(project: Path, out: Path, cache: Path, mirror: Path, log: Path) -> di
     return result
 
 
-def measure(findings: int, references: int, repeat: int, work: Path, seed: int = 1, prose: bool = False,
+def prepare(findings: int, references: int, repeat: int, work: Path, seed: int = 1, prose: bool = False,
             progress=print) -> dict:
-    """Generate the sites for N findings and M references and measure a, b, p (b′ with ``prose``),
-    c and lint."""
+    """Generate the findings project for one size, time its stages (c), and generate the plain
+    sites; what build_round and finish carry on with."""
     work.mkdir(parents=True, exist_ok=True)
-    project, mirror, prose_site = work / "findings-site", work / "mirror-site", work / "prose-site"
-    plain = work / "plain-site"
-    logs = work / "logs"
-    logs.mkdir(exist_ok=True)
+    size = {"findings": findings, "references": references, "repeat": repeat, "work": work, "prose": prose,
+            "project": work / "findings-site", "mirror": work / "mirror-site", "plain": work / "plain-site",
+            "prose_site": work / "prose-site", "logs": work / "logs", "a": [], "b": [], "p": [], "b_prose": []}
+    size["logs"].mkdir(exist_ok=True)
     progress(f"N={findings} M={references}: generating the project in {work}")
-    generate_project(project, findings, references, seed)
-
-    runs = []
+    generate_project(size["project"], findings, references, seed)
+    size["runs"] = runs = []
     for i in range(repeat):
         progress(f"  stages, run {i + 1}/{repeat}")
-        runs.append(stages(project, work / "stages.json", work / "html-cache.json", mirror, logs / f"stages-{i}.log"))
-    sizes = runs[0]["sizes"]
-    generate_plain_site(plain, len(sizes), seed)
+        runs.append(stages(size["project"], work / "stages.json", work / "html-cache.json", size["mirror"],
+                           size["logs"] / f"stages-{i}.log"))
+    generate_plain_site(size["plain"], len(runs[0]["sizes"]), seed)
     if prose:
-        generate_prose_site(prose_site, sizes, seed)
+        generate_prose_site(size["prose_site"], runs[0]["sizes"], seed)
+    return size
 
-    a, b, p, b_prose = [], [], [], []
-    for i in range(repeat):  # interleaved, so drift in the machine's speed hits all alike
-        progress(f"  mkdocs build, run {i + 1}/{repeat}: findings site")
-        a.append(build(project, work / "site-a", logs / f"build-a-{i}.log"))
-        progress(f"  mkdocs build, run {i + 1}/{repeat}: the same site without the plugin")
-        b.append(build(mirror, work / "site-b", logs / f"build-b-{i}.log"))
-        progress(f"  mkdocs build, run {i + 1}/{repeat}: plain pages, as many")
-        p.append(build(plain, work / "site-p", logs / f"build-p-{i}.log"))
-        if prose:
-            progress(f"  mkdocs build, run {i + 1}/{repeat}: prose site")
-            b_prose.append(build(prose_site, work / "site-b-prose", logs / f"build-b-prose-{i}.log"))
+
+def build_round(size: dict, i: int, progress=print) -> None:
+    """Run ``i`` of the builds of one size: a, b, p (and b′), one after another, so that drift in
+    the machine's speed hits all alike."""
+    work, logs, n, repeat = size["work"], size["logs"], size["findings"], size["repeat"]
+    progress(f"  N={n}: mkdocs build, run {i + 1}/{repeat}: findings site")
+    size["a"].append(build(size["project"], work / "site-a", logs / f"build-a-{i}.log"))
+    progress(f"  N={n}: mkdocs build, run {i + 1}/{repeat}: the same site without the plugin")
+    size["b"].append(build(size["mirror"], work / "site-b", logs / f"build-b-{i}.log"))
+    progress(f"  N={n}: mkdocs build, run {i + 1}/{repeat}: plain pages, as many")
+    size["p"].append(build(size["plain"], work / "site-p", logs / f"build-p-{i}.log"))
+    if size["prose"]:
+        progress(f"  N={n}: mkdocs build, run {i + 1}/{repeat}: prose site")
+        size["b_prose"].append(build(size["prose_site"], work / "site-b-prose", logs / f"build-b-prose-{i}.log"))
+
+
+def finish(size: dict, progress=print) -> dict:
+    """Time `findings lint` on one size, and give its row: the medians of its runs."""
     lints = []
-    for i in range(repeat):
-        progress(f"  findings lint, run {i + 1}/{repeat}")
-        lints.append(lint(project, logs / f"lint-{i}.log"))
-
+    for i in range(size["repeat"]):
+        progress(f"  N={size['findings']}: findings lint, run {i + 1}/{size['repeat']}")
+        lints.append(lint(size["project"], size["logs"] / f"lint-{i}.log"))
+    a, b, p, b_prose, runs = size["a"], size["b"], size["p"], size["b_prose"], size["runs"]
+    sizes = runs[0]["sizes"]
     median = statistics.median
     stage = {name: median(r["times"][name] for r in runs) for name in STAGES}
     return {
-        "findings": findings, "references": references,
+        "findings": size["findings"], "references": size["references"],
         "pages": len(sizes), "data_files": runs[0]["data_files"],
         "markdown_mb": sum(sizes.values()) / 1e6,
         "a": median(r[0] for r in a), "b": median(r[0] for r in b), "p": median(r[0] for r in p),
         "a_runs": [r[0] for r in a], "b_runs": [r[0] for r in b], "p_runs": [r[0] for r in p],
         "a_rss": max(r[1] for r in a), "b_rss": max(r[1] for r in b), "p_rss": max(r[1] for r in p),
         "a_warnings": a[0][2], "b_warnings": b[0][2], "p_warnings": p[0][2],
-        "b_prose": median(r[0] for r in b_prose) if prose else None,
+        "b_prose": median(r[0] for r in b_prose) if size["prose"] else None,
         "stages": stage, "c": sum(stage.values()),
         "c_rss": max(r["rss_after_link"] for r in runs),
         "c_rss_process": max(r["rss_process"] for r in runs),
