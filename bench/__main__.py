@@ -150,11 +150,10 @@ def main(argv: list[str] | None = None) -> int:
         for i in range(args.repeat):
             for size in prepared:
                 build_round(size, i, progress)
-        for (n, m), size in zip(sizes, prepared):
+        for size in prepared:
             row = finish(size, progress)
             # last, as its edits change the project
-            row["serve"] = measure_serve(work / f"n{n}" / "findings-site", work / f"n{n}" / "logs" / "serve.log",
-                                         progress) if serve else None
+            row["serve"] = measure_serve(size.project, size.logs / "serve.log", progress) if serve else None
             rows.append(row)
     finally:
         if args.keep:

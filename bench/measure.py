@@ -18,6 +18,7 @@ import statistics
 import subprocess
 import sys
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .corpus import generate_mirror_site, generate_plain_site, generate_project, generate_prose_site
@@ -67,62 +68,95 @@ def stages(project: Path, out: Path, cache: Path, mirror: Path, log: Path) -> di
     return result
 
 
+@dataclass
+class Size:
+    """One size of the benchmark on its way to a row: its folder, the stage runs (c) and the
+    build runs of each site (wall seconds, peak RSS, warnings) so far."""
+
+    findings: int
+    references: int
+    repeat: int
+    work: Path
+    prose: bool = False
+    runs: list[dict] = field(default_factory=list)
+    a: list[tuple] = field(default_factory=list)
+    b: list[tuple] = field(default_factory=list)
+    p: list[tuple] = field(default_factory=list)
+    b_prose: list[tuple] = field(default_factory=list)
+
+    @property
+    def project(self) -> Path:
+        return self.work / "findings-site"
+
+    @property
+    def mirror(self) -> Path:
+        return self.work / "mirror-site"
+
+    @property
+    def plain(self) -> Path:
+        return self.work / "plain-site"
+
+    @property
+    def prose_site(self) -> Path:
+        return self.work / "prose-site"
+
+    @property
+    def logs(self) -> Path:
+        return self.work / "logs"
+
+
 def prepare(findings: int, references: int, repeat: int, work: Path, seed: int = 1, prose: bool = False,
-            progress=print) -> dict:
+            progress=print) -> Size:
     """Generate the findings project for one size, time its stages (c), and generate the plain
     sites; what build_round and finish carry on with."""
-    work.mkdir(parents=True, exist_ok=True)
-    size = {"findings": findings, "references": references, "repeat": repeat, "work": work, "prose": prose,
-            "project": work / "findings-site", "mirror": work / "mirror-site", "plain": work / "plain-site",
-            "prose_site": work / "prose-site", "logs": work / "logs", "a": [], "b": [], "p": [], "b_prose": []}
-    size["logs"].mkdir(exist_ok=True)
+    size = Size(findings, references, repeat, work, prose)
+    size.logs.mkdir(parents=True, exist_ok=True)
     progress(f"N={findings} M={references}: generating the project in {work}")
-    generate_project(size["project"], findings, references, seed)
-    size["runs"] = runs = []
+    generate_project(size.project, findings, references, seed)
     for i in range(repeat):
         progress(f"  stages, run {i + 1}/{repeat}")
-        runs.append(stages(size["project"], work / "stages.json", work / "html-cache.json", size["mirror"],
-                           size["logs"] / f"stages-{i}.log"))
-    generate_plain_site(size["plain"], len(runs[0]["sizes"]), seed)
+        size.runs.append(stages(size.project, work / "stages.json", work / "html-cache.json", size.mirror,
+                                size.logs / f"stages-{i}.log"))
+    generate_plain_site(size.plain, len(size.runs[0]["sizes"]), seed)
     if prose:
-        generate_prose_site(size["prose_site"], runs[0]["sizes"], seed)
+        generate_prose_site(size.prose_site, size.runs[0]["sizes"], seed)
     return size
 
 
-def build_round(size: dict, i: int, progress=print) -> None:
+def build_round(size: Size, i: int, progress=print) -> None:
     """Run ``i`` of the builds of one size: a, b, p (and b′), one after another, so that drift in
     the machine's speed hits all alike."""
-    work, logs, n, repeat = size["work"], size["logs"], size["findings"], size["repeat"]
+    work, logs, n, repeat = size.work, size.logs, size.findings, size.repeat
     progress(f"  N={n}: mkdocs build, run {i + 1}/{repeat}: findings site")
-    size["a"].append(build(size["project"], work / "site-a", logs / f"build-a-{i}.log"))
+    size.a.append(build(size.project, work / "site-a", logs / f"build-a-{i}.log"))
     progress(f"  N={n}: mkdocs build, run {i + 1}/{repeat}: the same site without the plugin")
-    size["b"].append(build(size["mirror"], work / "site-b", logs / f"build-b-{i}.log"))
+    size.b.append(build(size.mirror, work / "site-b", logs / f"build-b-{i}.log"))
     progress(f"  N={n}: mkdocs build, run {i + 1}/{repeat}: plain pages, as many")
-    size["p"].append(build(size["plain"], work / "site-p", logs / f"build-p-{i}.log"))
-    if size["prose"]:
+    size.p.append(build(size.plain, work / "site-p", logs / f"build-p-{i}.log"))
+    if size.prose:
         progress(f"  N={n}: mkdocs build, run {i + 1}/{repeat}: prose site")
-        size["b_prose"].append(build(size["prose_site"], work / "site-b-prose", logs / f"build-b-prose-{i}.log"))
+        size.b_prose.append(build(size.prose_site, work / "site-b-prose", logs / f"build-b-prose-{i}.log"))
 
 
-def finish(size: dict, progress=print) -> dict:
+def finish(size: Size, progress=print) -> dict:
     """Time `findings lint` on one size, and give its row: the medians of its runs."""
     lints = []
-    for i in range(size["repeat"]):
-        progress(f"  N={size['findings']}: findings lint, run {i + 1}/{size['repeat']}")
-        lints.append(lint(size["project"], size["logs"] / f"lint-{i}.log"))
-    a, b, p, b_prose, runs = size["a"], size["b"], size["p"], size["b_prose"], size["runs"]
+    for i in range(size.repeat):
+        progress(f"  N={size.findings}: findings lint, run {i + 1}/{size.repeat}")
+        lints.append(lint(size.project, size.logs / f"lint-{i}.log"))
+    a, b, p, runs = size.a, size.b, size.p, size.runs
     sizes = runs[0]["sizes"]
     median = statistics.median
     stage = {name: median(r["times"][name] for r in runs) for name in STAGES}
     return {
-        "findings": size["findings"], "references": size["references"],
+        "findings": size.findings, "references": size.references,
         "pages": len(sizes), "data_files": runs[0]["data_files"],
         "markdown_mb": sum(sizes.values()) / 1e6,
         "a": median(r[0] for r in a), "b": median(r[0] for r in b), "p": median(r[0] for r in p),
         "a_runs": [r[0] for r in a], "b_runs": [r[0] for r in b], "p_runs": [r[0] for r in p],
         "a_rss": max(r[1] for r in a), "b_rss": max(r[1] for r in b), "p_rss": max(r[1] for r in p),
         "a_warnings": a[0][2], "b_warnings": b[0][2], "p_warnings": p[0][2],
-        "b_prose": median(r[0] for r in b_prose) if size["prose"] else None,
+        "b_prose": median(r[0] for r in size.b_prose) if size.prose else None,
         "stages": stage, "c": sum(stage.values()),
         "c_rss": max(r["rss_after_link"] for r in runs),
         "c_rss_process": max(r["rss_process"] for r in runs),
